@@ -1,0 +1,65 @@
+# Louwei: `make run` for the laptop demo, `make test` for the whole suite.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= louwei.settings
+
+.PHONY: run test install install-test system-deps messages migrate demo web worker scheduler check-deploy bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(VENV)/.installed
+
+install-test: $(VENV)/.installed-test system-deps
+
+# Debian packages: gettext (compiling translations), Chromium and CJK fonts (browser tests).
+system-deps:
+	@bash scripts/system-deps.sh
+
+messages: $(VENV)/.installed
+	@command -v msgfmt >/dev/null 2>&1 || bash scripts/system-deps.sh gettext
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=var --verbosity 0
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate --verbosity 0
+	$(PY) manage.py createcachetable
+
+demo: migrate
+	$(PY) manage.py load_demo --if-empty
+
+# Web server, task worker and periodic scheduler together (Procfile.dev); Ctrl-C stops all three.
+run: install messages demo
+	$(PY) manage.py demo_logins --url http://127.0.0.1:$(PORT)/
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+web: install
+	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+
+worker: install
+	$(PY) manage.py run_worker
+
+scheduler: install
+	$(PY) manage.py run_scheduler
+
+test: install-test messages
+	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)
+
+check-deploy: install
+	DJANGO_SETTINGS_MODULE=louwei.settings.production SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(60))") \
+	ALLOWED_HOSTS=louwei.example.org $(PY) manage.py check --deploy --fail-level WARNING
+
+bench: install-test messages
+	$(PY) -m bench
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,1 @@
+"""Louwei (楼委): the floor-leader system of commercial office buildings."""

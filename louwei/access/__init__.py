@@ -1,0 +1,208 @@
+"""Who may do what, and what each person may see. Every view, API, export and command asks here.
+
+Two questions are answered, both from the person's active roles and their scope:
+
+* ``can(user, action, target)``: may this person do this action to this object?
+* ``buildings(user, action)``, ``floors(user, action)``, ``enterprises(user, action)``:
+  which objects may this person do the action to? (querysets, for lists and exports)
+
+Scopes nest: a district holds buildings, a building floors, a floor units, and an enterprise
+is on the floors where it currently occupies a unit. A role reaches an object when the object
+lies inside the role's scope. Superusers may do everything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q, QuerySet
+
+from louwei.accounts.models import Role, RoleKind
+from louwei.buildings.models import Building, Enterprise, Floor, Occupancy, PartyCommittee
+
+
+class Action:
+    """Every action a permission is asked for. The names are the vocabulary of the matrix."""
+
+    BUILDING_VIEW = "building.view"  # the staff pages of a building (registry, lists)
+    BUILDING_EDIT = "building.edit"  # floors, units, service centre
+    ENTERPRISE_VIEW = "enterprise.view"  # an enterprise's record, contacts included
+    ENTERPRISE_CREATE = "enterprise.create"  # target: the building
+    ENTERPRISE_EDIT = "enterprise.edit"
+    OCCUPANCY_MANAGE = "occupancy.manage"  # move-in and move-out; target: enterprise or building
+    ROSTER_IMPORT = "roster.import"  # target: the building
+    ROSTER_EXPORT = "roster.export"  # target: the building
+    COMMITTEE_MANAGE = "committee.manage"  # terms, appointing and ending floor leaders; target: building
+    POSTER_PRINT = "poster.print"  # target: a floor or a building
+    AUDIT_VIEW = "audit.view"  # target: the building
+
+    ALL = (
+        BUILDING_VIEW, BUILDING_EDIT, ENTERPRISE_VIEW, ENTERPRISE_CREATE, ENTERPRISE_EDIT, OCCUPANCY_MANAGE,
+        ROSTER_IMPORT, ROSTER_EXPORT, COMMITTEE_MANAGE, POSTER_PRINT, AUDIT_VIEW,
+    )
+
+
+A = Action
+_STAFF_READ = {A.BUILDING_VIEW, A.ENTERPRISE_VIEW, A.POSTER_PRINT}
+
+# The matrix: which actions each kind of role grants, within its own scope.
+GRANTS: dict[str, frozenset[str]] = {
+    RoleKind.DISTRICT_STAFF: frozenset(A.ALL),
+    RoleKind.COMMITTEE_SECRETARY: frozenset(A.ALL),
+    RoleKind.COMMITTEE_MEMBER: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.AUDIT_VIEW}),
+    RoleKind.PROPERTY_STAFF: frozenset(_STAFF_READ | {A.ROSTER_EXPORT}),
+    # A floor leader works on their floors; they see their building's staff pages
+    # (filtered to their floors) but change nothing in the registry.
+    RoleKind.FLOOR_LEADER: frozenset(_STAFF_READ),
+    RoleKind.ENTERPRISE_CONTACT: frozenset({A.ENTERPRISE_VIEW, A.ENTERPRISE_EDIT}),
+    RoleKind.EMPLOYEE: frozenset({A.ENTERPRISE_VIEW}),
+}
+
+
+@dataclass
+class Scope:
+    """Everything a person reaches with one action, as ids."""
+
+    everything: bool = False
+    party_committees: set[int] = field(default_factory=set)
+    buildings: set[int] = field(default_factory=set)
+    floors: set[int] = field(default_factory=set)
+    enterprises: set[int] = field(default_factory=set)
+
+    def is_empty(self) -> bool:
+        return not (self.everything or self.party_committees or self.buildings or self.floors or self.enterprises)
+
+
+def active_roles(user) -> list[Role]:
+    """The person's active roles, read once per request and kept on the user object."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cached = getattr(user, "_louwei_roles", None)
+    if cached is None:
+        cached = list(Role.objects.active().filter(user=user).select_related("floor"))
+        user._louwei_roles = cached
+    return cached
+
+
+def forget(user) -> None:
+    """Drop the cached roles (after a role changed within the same request or test)."""
+    if hasattr(user, "_louwei_roles"):
+        del user._louwei_roles
+
+
+def role_kinds(user) -> set[str]:
+    return {role.kind for role in active_roles(user)}
+
+
+def scope(user, action: str) -> Scope:
+    """The ids of every district, building, floor and enterprise where ``user`` may do ``action``."""
+    if action not in A.ALL:
+        raise ValueError(f"unknown action {action!r}")
+    result = Scope()
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return result
+    if user.is_superuser:
+        result.everything = True
+        return result
+    for role in active_roles(user):
+        if action not in GRANTS[role.kind]:
+            continue
+        if role.party_committee_id:
+            result.party_committees.add(role.party_committee_id)
+        elif role.building_id:
+            result.buildings.add(role.building_id)
+        elif role.floor_id:
+            result.floors.add(role.floor_id)
+        elif role.enterprise_id:
+            result.enterprises.add(role.enterprise_id)
+    return result
+
+
+# ----------------------------------------------------------------------------------------------
+# Querysets: "which of these may this user act on?"
+
+
+def buildings(user, action: str = A.BUILDING_VIEW) -> QuerySet[Building]:
+    """Buildings where ``user`` may do ``action`` at least on a part (a floor role reaches its floor)."""
+    s = scope(user, action)
+    if s.everything:
+        return Building.objects.all()
+    if s.is_empty():
+        return Building.objects.none()
+    floor_buildings = Floor.objects.filter(pk__in=s.floors).values("building_id")
+    return Building.objects.filter(
+        Q(party_committee_id__in=s.party_committees) | Q(pk__in=s.buildings) | Q(pk__in=floor_buildings)
+    )
+
+
+def floors(user, action: str = A.BUILDING_VIEW) -> QuerySet[Floor]:
+    s = scope(user, action)
+    if s.everything:
+        return Floor.objects.all()
+    if s.is_empty():
+        return Floor.objects.none()
+    return Floor.objects.filter(
+        Q(building__party_committee_id__in=s.party_committees) | Q(building_id__in=s.buildings) | Q(pk__in=s.floors)
+    )
+
+
+def enterprises(user, action: str = A.ENTERPRISE_VIEW) -> QuerySet[Enterprise]:
+    s = scope(user, action)
+    if s.everything:
+        return Enterprise.objects.all()
+    if s.is_empty():
+        return Enterprise.objects.none()
+    occupied = Occupancy.objects.current().filter(
+        Q(unit__floor__building__party_committee_id__in=s.party_committees)
+        | Q(unit__floor__building_id__in=s.buildings)
+        | Q(unit__floor_id__in=s.floors)
+    )
+    return Enterprise.objects.filter(Q(pk__in=occupied.values("enterprise_id")) | Q(pk__in=s.enterprises))
+
+
+def party_committees(user) -> QuerySet[PartyCommittee]:
+    s = scope(user, A.BUILDING_VIEW)
+    if s.everything:
+        return PartyCommittee.objects.all()
+    return PartyCommittee.objects.filter(pk__in=s.party_committees)
+
+
+# ----------------------------------------------------------------------------------------------
+# Single objects: "may this user do this to that?"
+
+
+def can(user, action: str, target) -> bool:
+    """May ``user`` do ``action`` to ``target``? For a building, the whole building is meant,
+    except for ``building.view``, which a floor role has on its own building (filtered pages)."""
+    s = scope(user, action)
+    if s.everything:
+        return True
+    if s.is_empty() or target is None:
+        return False
+    if isinstance(target, PartyCommittee):
+        return target.pk in s.party_committees
+    if isinstance(target, Building):
+        if target.party_committee_id in s.party_committees or target.pk in s.buildings:
+            return True
+        return action == A.BUILDING_VIEW and bool(s.floors) and target.floors.filter(pk__in=s.floors).exists()
+    if isinstance(target, Floor):
+        if target.pk in s.floors or target.building_id in s.buildings:
+            return True
+        return bool(s.party_committees) and target.building.party_committee_id in s.party_committees
+    if isinstance(target, Enterprise):
+        if target.pk in s.enterprises:
+            return True
+        return enterprises(user, action).filter(pk=target.pk).exists()
+    raise TypeError(f"no access rule for {type(target).__name__}")
+
+
+def require(user, action: str, target) -> None:
+    """Raise ``PermissionDenied`` (HTTP 403) unless ``can(user, action, target)``."""
+    if not can(user, action, target):
+        raise PermissionDenied(action)
+
+
+def is_building_staff(user) -> bool:
+    """Does the person reach any building's staff pages (district, committee, property, floor leader)?"""
+    return not scope(user, A.BUILDING_VIEW).is_empty()
