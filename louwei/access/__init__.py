@@ -92,6 +92,8 @@ def forget(user) -> None:
 
 
 def role_kinds(user) -> set[str]:
+    if user is None or not getattr(user, "is_active", False):
+        return set()
     return {role.kind for role in active_roles(user)}
 
 
@@ -148,17 +150,28 @@ def floors(user, action: str = A.BUILDING_VIEW) -> QuerySet[Floor]:
 
 
 def enterprises(user, action: str = A.ENTERPRISE_VIEW) -> QuerySet[Enterprise]:
+    """Enterprises where ``user`` may do ``action``.
+
+    District and building roles reach every enterprise that has ever occupied a unit of their
+    buildings (former tenants stay on record); a floor role reaches the current tenants of its
+    floors; an enterprise role reaches its own enterprise, wherever it is.
+    """
     s = scope(user, action)
     if s.everything:
         return Enterprise.objects.all()
     if s.is_empty():
         return Enterprise.objects.none()
-    occupied = Occupancy.objects.current().filter(
+    ever_in_buildings = Occupancy.objects.filter(
         Q(unit__floor__building__party_committee_id__in=s.party_committees)
         | Q(unit__floor__building_id__in=s.buildings)
-        | Q(unit__floor_id__in=s.floors)
     )
-    return Enterprise.objects.filter(Q(pk__in=occupied.values("enterprise_id")) | Q(pk__in=s.enterprises))
+    now_on_floors = Occupancy.objects.current().filter(unit__floor_id__in=s.floors)
+    q = Q(pk__in=s.enterprises)
+    if s.party_committees or s.buildings:
+        q |= Q(pk__in=ever_in_buildings.values("enterprise_id"))
+    if s.floors:
+        q |= Q(pk__in=now_on_floors.values("enterprise_id"))
+    return Enterprise.objects.filter(q)
 
 
 def party_committees(user) -> QuerySet[PartyCommittee]:
@@ -175,10 +188,12 @@ def party_committees(user) -> QuerySet[PartyCommittee]:
 def can(user, action: str, target) -> bool:
     """May ``user`` do ``action`` to ``target``? For a building, the whole building is meant,
     except for ``building.view``, which a floor role has on its own building (filtered pages)."""
+    if target is None:
+        return False
     s = scope(user, action)
     if s.everything:
         return True
-    if s.is_empty() or target is None:
+    if s.is_empty():
         return False
     if isinstance(target, PartyCommittee):
         return target.pk in s.party_committees

@@ -86,6 +86,9 @@ TEMPLATES = [
     },
 ]
 
+# `{{ form }}` renders with the design system's field markup (label, input, help, errors).
+FORM_RENDERER = "louwei.core.forms.FormRenderer"
+
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'louwei.sqlite3'}"),
@@ -134,6 +137,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Development and the laptop demo serve static files straight from the source folders;
+# production serves the collected, hashed copies (settings.production).
+WHITENOISE_USE_FINDERS = True
+try:  # WhiteNoise warns on every start when STATIC_ROOT is missing (before the first collectstatic).
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+except OSError:
+    pass
+WHITENOISE_AUTOREFRESH = DEBUG
 
 # Uploads: requests above these sizes are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -141,6 +152,8 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOUWEI_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 LOUWEI_MAX_ROSTER_BYTES = 5 * 1024 * 1024
 LOUWEI_MAX_ROSTER_ROWS = 5000
+LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
+LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:
@@ -188,7 +201,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # WeasyPrint and fontTools log every layout step at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # Product labels used in the shell.

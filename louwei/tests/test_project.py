@@ -1,0 +1,37 @@
+"""Checks of the project as a whole: migrations match the models, translations are complete."""
+
+from io import StringIO
+from pathlib import Path
+
+import polib
+import pytest
+from django.core.management import call_command
+
+LOUWEI = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.django_db
+def test_models_have_migrations():
+    out = StringIO()
+    try:
+        call_command("makemigrations", "--check", "--dry-run", stdout=out, stderr=out)
+    except SystemExit as exc:  # makemigrations --check exits 1 when a migration is missing
+        pytest.fail(f"models changed without a migration:\n{out.getvalue()} (exit {exc.code})")
+
+
+def zh_catalogues() -> list[Path]:
+    return sorted(LOUWEI.glob("**/locale/zh_Hans/LC_MESSAGES/django.po"))
+
+
+def test_there_is_a_zh_hans_catalogue_for_each_app_with_strings():
+    apps = {p.relative_to(LOUWEI).parts[0] for p in zh_catalogues()}
+    assert {"buildings", "committee"} <= apps | {"locale"}, apps
+
+
+@pytest.mark.parametrize("path", zh_catalogues(), ids=lambda p: str(p.relative_to(LOUWEI)))
+def test_zh_hans_catalogue_is_complete(path):
+    catalogue = polib.pofile(str(path))
+    untranslated = [e.msgid for e in catalogue.untranslated_entries()]
+    fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
+    assert not untranslated, f"untranslated in {path.name}: {untranslated[:10]}"
+    assert not fuzzy, f"fuzzy in {path.name}: {fuzzy[:10]}"
