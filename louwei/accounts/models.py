@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from louwei.core.validators import validate_mobile
 
@@ -37,7 +38,7 @@ class User(AbstractBaseUser, PermissionsMixin):
         unique=True,
         validators=[RegexValidator(r"^[\w.@+-]+\Z", _("Letters, digits and @ . + - _ only."))],
     )
-    name = models.CharField(_("name"), max_length=64, blank=True)
+    name = models.CharField(pgettext_lazy("person", "name"), max_length=64, blank=True)
     phone = models.CharField(
         _("mobile phone"), max_length=20, unique=True, null=True, blank=True, validators=[validate_mobile]
     )

@@ -1,0 +1,15 @@
+"""The form renderer: `{{ form }}` and `{{ form.field.as_field_group }}` give the design system's
+`.field` markup (label, help, errors, widget), so every page's forms look and behave the same.
+
+Enable it for the whole project with ``FORM_RENDERER = "louwei.core.forms.FormRenderer"``;
+a form can also name it itself with ``default_renderer = FormRenderer``.
+"""
+
+from django.forms.renderers import DjangoTemplates
+
+
+class FormRenderer(DjangoTemplates):
+    """Django's own template renderer (widgets from django/forms) with Louwei's form and field templates."""
+
+    form_template_name = "louwei/forms/form.html"
+    field_template_name = "louwei/forms/field.html"

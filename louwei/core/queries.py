@@ -1,0 +1,190 @@
+"""What the home page reads. Every list starts from a ``louwei.access`` queryset; each function
+makes a fixed number of queries whatever the number of buildings, floors or enterprises."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from louwei import access
+from louwei.access import Action
+from louwei.accounts.models import RoleKind
+from louwei.buildings.models import Building, Enterprise, Floor, Occupancy
+from louwei.committee.models import FloorLeader
+
+BUILDINGS_PER_PAGE = 20
+STAFF_KINDS = (RoleKind.COMMITTEE_SECRETARY, RoleKind.COMMITTEE_MEMBER, RoleKind.PROPERTY_STAFF)
+ENTERPRISE_KINDS = (RoleKind.ENTERPRISE_CONTACT, RoleKind.EMPLOYEE)
+
+
+def _count(queryset: QuerySet, group_by: str, counted: str = "pk", distinct: bool = False):
+    """A correlated COUNT subquery (0 when there is nothing), so several counts never multiply rows."""
+    subquery = (
+        queryset.order_by().values(group_by).annotate(n=Count(counted, distinct=distinct)).values("n")[:1]
+    )
+    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
+
+
+def serving_leaders(floor_ids) -> dict[int, FloorLeader]:
+    """The serving floor leader of each of these floors, by floor id (one query)."""
+    leaders = FloorLeader.objects.serving().filter(floor_id__in=list(floor_ids)).select_related("user", "enterprise")
+    return {leader.floor_id: leader for leader in leaders}
+
+
+def public_buildings() -> QuerySet[Building]:
+    """Every building, for the public landing page: name, address and number of floors."""
+    floors = _count(Floor.objects.filter(building=OuterRef("pk")), "building")
+    return Building.objects.annotate(floor_count=floors).only("code", "name", "address").order_by("code")
+
+
+def building_summaries(buildings: QuerySet[Building]) -> QuerySet[Building]:
+    """Buildings with their counts: floors, enterprises in them now, floors with and without a serving leader."""
+    floors = _count(Floor.objects.filter(building=OuterRef("pk")), "building")
+    enterprises = _count(
+        Occupancy.objects.current().filter(unit__floor__building=OuterRef("pk")),
+        "unit__floor__building", "enterprise", distinct=True,
+    )
+    led = _count(
+        FloorLeader.objects.serving().filter(floor__building=OuterRef("pk")), "floor__building", "floor", distinct=True
+    )
+    return (
+        buildings.select_related("party_committee", "property_company")
+        .annotate(floor_count=floors, enterprise_count=enterprises, led_floor_count=led)
+        .annotate(unled_floor_count=F("floor_count") - F("led_floor_count"))
+        .order_by("code")
+    )
+
+
+@dataclass
+class DistrictSection:
+    page: object
+    floor_total: int
+    enterprise_total: int
+    led_total: int
+
+    @property
+    def unled_total(self) -> int:
+        return self.floor_total - self.led_total
+
+
+@dataclass
+class FloorSummary:
+    floor: Floor
+    enterprises: list[tuple[Enterprise, list[str]]] = field(default_factory=list)
+
+
+@dataclass
+class EnterpriseSummary:
+    enterprise: Enterprise
+    can_edit: bool
+    places: list[tuple[Floor, list[str], FloorLeader | None]] = field(default_factory=list)
+
+
+@dataclass
+class Landing:
+    """The sections of a logged-in person's home page, in the order their roles rank."""
+
+    kinds: set[str]
+    district: DistrictSection | None = None
+    buildings: list[Building] = field(default_factory=list)
+    floors: list[FloorSummary] = field(default_factory=list)
+    enterprises: list[EnterpriseSummary] = field(default_factory=list)
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.district or self.buildings or self.floors or self.enterprises)
+
+
+def district_section(user, page_number=None) -> DistrictSection | None:
+    """District staff (and superusers): every building of their districts, paginated, with totals."""
+    roles = access.active_roles(user)
+    district_ids = [r.party_committee_id for r in roles if r.kind == RoleKind.DISTRICT_STAFF]
+    if not district_ids and not user.is_superuser:
+        return None
+    buildings = access.buildings(user, Action.BUILDING_VIEW)
+    if district_ids:
+        buildings = buildings.filter(party_committee_id__in=district_ids)
+    page = Paginator(building_summaries(buildings), BUILDINGS_PER_PAGE).get_page(page_number)
+    floors = Floor.objects.filter(building__in=buildings.values("pk"))
+    enterprise_total = (
+        Occupancy.objects.current().filter(unit__floor__building__in=buildings.values("pk"))
+        .values("enterprise").distinct().count()
+    )
+    return DistrictSection(
+        page=page,
+        floor_total=floors.count(),
+        enterprise_total=enterprise_total,
+        led_total=FloorLeader.objects.serving().filter(floor__in=floors.values("pk")).count(),
+    )
+
+
+def staff_buildings(user) -> list[Building]:
+    """Committee and property staff: the buildings they hold their role in, with counts."""
+    ids = [r.building_id for r in access.active_roles(user) if r.kind in STAFF_KINDS]
+    if not ids:
+        return []
+    return list(building_summaries(access.buildings(user, Action.BUILDING_VIEW).filter(pk__in=ids)))
+
+
+def leader_floors(user) -> list[FloorSummary]:
+    """A floor leader's floors, each with the enterprises on it now and their units (two queries)."""
+    ids = [r.floor_id for r in access.active_roles(user) if r.kind == RoleKind.FLOOR_LEADER]
+    if not ids:
+        return []
+    floors = list(
+        access.floors(user, Action.BUILDING_VIEW).filter(pk__in=ids).select_related("building")
+        .order_by("building__code", "number")
+    )
+    summaries = OrderedDict((floor.pk, FloorSummary(floor)) for floor in floors)
+    occupancies = (
+        Occupancy.objects.current()
+        .filter(unit__floor_id__in=summaries, enterprise__in=access.enterprises(user, Action.ENTERPRISE_VIEW))
+        .select_related("enterprise", "unit")
+        .order_by("enterprise__name", "unit__number")
+    )
+    grouped: dict[int, OrderedDict[int, tuple[Enterprise, list[str]]]] = {pk: OrderedDict() for pk in summaries}
+    for occupancy in occupancies:
+        entry = grouped[occupancy.unit.floor_id].setdefault(occupancy.enterprise_id, (occupancy.enterprise, []))
+        entry[1].append(occupancy.unit.number)
+    for pk, summary in summaries.items():
+        summary.enterprises = list(grouped[pk].values())
+    return list(summaries.values())
+
+
+def enterprise_places(user) -> list[EnterpriseSummary]:
+    """Enterprise contacts and employees: their enterprise, where it is, and each floor's leader (three queries)."""
+    ids = [r.enterprise_id for r in access.active_roles(user) if r.kind in ENTERPRISE_KINDS]
+    if not ids:
+        return []
+    enterprises = list(access.enterprises(user, Action.ENTERPRISE_VIEW).filter(pk__in=ids).order_by("name"))
+    summaries = OrderedDict(
+        (e.pk, EnterpriseSummary(e, access.can(user, Action.ENTERPRISE_EDIT, e))) for e in enterprises
+    )
+    occupancies = (
+        Occupancy.objects.current().filter(enterprise_id__in=summaries)
+        .select_related("unit__floor__building")
+        .order_by("unit__floor__building__code", "unit__floor__number", "unit__number")
+    )
+    places: dict[int, OrderedDict[int, tuple[Floor, list[str]]]] = {pk: OrderedDict() for pk in summaries}
+    for occupancy in occupancies:
+        floor = occupancy.unit.floor
+        places[occupancy.enterprise_id].setdefault(floor.pk, (floor, []))[1].append(occupancy.unit.number)
+    leaders = serving_leaders({floor_pk for by_floor in places.values() for floor_pk in by_floor})
+    for pk, summary in summaries.items():
+        summary.places = [(floor, units, leaders.get(floor.pk)) for floor, units in places[pk].values()]
+    return list(summaries.values())
+
+
+def landing(user, page_number=None) -> Landing:
+    """Everything a logged-in person's home page shows, section by section."""
+    return Landing(
+        kinds=access.role_kinds(user),
+        district=district_section(user, page_number),
+        buildings=staff_buildings(user),
+        floors=leader_floors(user),
+        enterprises=enterprise_places(user),
+    )
