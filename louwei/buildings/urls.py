@@ -4,4 +4,21 @@ from . import views
 
 app_name = "buildings"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("buildings/", views.building_list, name="building_list"),
+    path("buildings/<str:code>/", views.building_detail, name="building_detail"),
+    path("buildings/<str:code>/edit/", views.building_edit, name="building_edit"),
+    path("buildings/<str:code>/enterprises/", views.enterprise_list, name="enterprise_list"),
+    path("buildings/<str:code>/enterprises/new/", views.enterprise_create, name="enterprise_create"),
+    path("buildings/<str:code>/roster/template.xlsx", views.roster_template, name="roster_template"),
+    path("buildings/<str:code>/roster/import/", views.roster_import, name="roster_import"),
+    path("buildings/<str:code>/roster/rejected.xlsx", views.roster_rejected, name="roster_rejected"),
+    path("buildings/<str:code>/roster/export.xlsx", views.roster_export, name="roster_export"),
+    path("enterprises/<int:pk>/", views.enterprise_detail, name="enterprise_detail"),
+    path("enterprises/<int:pk>/edit/", views.enterprise_edit, name="enterprise_edit"),
+    path("enterprises/<int:pk>/move-in/", views.move_in, name="move_in"),
+    path("enterprises/<int:pk>/contacts/new/", views.contact_add, name="contact_add"),
+    path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
+    path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
+    path("occupancies/<int:pk>/move-out/", views.move_out, name="move_out"),
+]

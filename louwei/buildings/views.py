@@ -1,0 +1,511 @@
+"""The registry's staff pages. Each view parses input, asks ``louwei.access``, calls a service or a
+query, and renders. Anonymous visitors are sent to the login page; a "no" from access is a 403."""
+
+from __future__ import annotations
+
+import io
+import secrets
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from louwei import access
+from louwei.access import Action
+from louwei.centre.queries import centre_of
+
+from . import queries, roster, services
+from .forms import (
+    BuildingForm,
+    ContactForm,
+    EnterpriseCreateForm,
+    EnterpriseForm,
+    MoveInForm,
+    MoveOutForm,
+    RosterConfirmForm,
+    RosterUploadForm,
+)
+from .models import Building, Enterprise, EnterpriseContact, Occupancy
+
+UPLOAD_TTL = 60 * 60  # an uploaded roster waits an hour for its confirmation
+SESSION_UPLOADS = "louwei.roster_uploads"
+SESSION_REJECTED = "louwei.roster_rejected"
+
+
+def _building(code: str) -> Building:
+    return get_object_or_404(Building.objects.select_related("party_committee", "property_company"), code=code)
+
+
+def _apply_errors(form, exc: ValidationError) -> None:
+    """Put a service's ValidationError on the form: on its fields where the form has them."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)
+
+
+def _xlsx_response(data: bytes, filename: str) -> FileResponse:
+    response = FileResponse(
+        io.BytesIO(data), as_attachment=True, filename=filename, content_type=roster.XLSX_CONTENT_TYPE
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+# ----------------------------------------------------------------------------------------------
+# Buildings
+
+
+@login_required
+@require_GET
+def building_list(request):
+    if not access.is_building_staff(request.user):
+        raise PermissionDenied(Action.BUILDING_VIEW)
+    buildings = list(queries.buildings_for(request.user))
+    return render(request, "buildings/building_list.html", {"buildings": buildings})
+
+
+@login_required
+@require_GET
+def building_detail(request, code):
+    building = _building(code)
+    access.require(request.user, Action.BUILDING_VIEW, building)
+    user = request.user
+    my_floors = set(queries.visible_floors(user, building).values_list("pk", flat=True))
+    floors = list(queries.floors_of(building))
+    can = {
+        "edit": access.can(user, Action.BUILDING_EDIT, building),
+        "create": access.can(user, Action.ENTERPRISE_CREATE, building),
+        "import": access.can(user, Action.ROSTER_IMPORT, building),
+        "export": access.can(user, Action.ROSTER_EXPORT, building),
+        "committee": access.can(user, Action.COMMITTEE_MANAGE, building),
+        "posters": access.can(user, Action.POSTER_PRINT, building),
+    }
+    return render(
+        request,
+        "buildings/building_detail.html",
+        {
+            "building": building,
+            "floors": floors,
+            "my_floors": my_floors,
+            "whole_building": len(my_floors) == len(floors),
+            "counts": queries.building_counts(building),
+            "centre": centre_of(building),
+            "can": can,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def building_edit(request, code):
+    building = _building(code)
+    access.require(request.user, Action.BUILDING_EDIT, building)
+    form = BuildingForm(request.POST or None, initial=BuildingForm.initial_from(building))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_building(actor=request.user, building=building, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The building was saved."))
+            return redirect("buildings:building_detail", code=building.code)
+    return render(request, "buildings/building_form.html", {"building": building, "form": form})
+
+
+# ----------------------------------------------------------------------------------------------
+# Enterprises
+
+
+@login_required
+@require_GET
+def enterprise_list(request, code):
+    building = _building(code)
+    access.require(request.user, Action.BUILDING_VIEW, building)
+    result = queries.enterprise_list(request.user, building, request.GET, request.GET.get("page"))
+    context = {
+        "building": building,
+        "result": result,
+        "filter": result.filterset,
+        "page": result.page,
+        "can_create": access.can(request.user, Action.ENTERPRISE_CREATE, building),
+        "can_import": access.can(request.user, Action.ROSTER_IMPORT, building),
+        "can_export": access.can(request.user, Action.ROSTER_EXPORT, building),
+    }
+    if request.htmx and request.htmx.target == "enterprise-results":
+        return render(request, "buildings/_enterprise_results.html", context)
+    return render(request, "buildings/enterprise_list.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_create(request, code):
+    building = _building(code)
+    access.require(request.user, Action.ENTERPRISE_CREATE, building)
+    floors = building.floors.order_by("number")
+    form = EnterpriseCreateForm(request.POST or None, floors=floors)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        try:
+            enterprise = services.create_enterprise(actor=request.user, **data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was registered.") % {"name": enterprise.name})
+            return redirect("buildings:enterprise_detail", pk=enterprise.pk)
+    return render(request, "buildings/enterprise_form.html", {"building": building, "form": form, "creating": True})
+
+
+def _staff_building(user, enterprise: Enterprise) -> Building | None:
+    """The first building the enterprise is in whose staff pages the user may open (for breadcrumbs)."""
+    for building in queries.enterprise_buildings(enterprise):
+        if access.can(user, Action.BUILDING_VIEW, building):
+            return building
+    return None
+
+
+def _enterprise(request, pk: int, action: str) -> Enterprise:
+    enterprise = get_object_or_404(Enterprise, pk=pk)
+    access.require(request.user, action, enterprise)
+    return enterprise
+
+
+@login_required
+@require_GET
+def enterprise_detail(request, pk):
+    enterprise = _enterprise(request, pk, Action.ENTERPRISE_VIEW)
+    user = request.user
+    detail = queries.enterprise_detail(enterprise)
+    show_history = any(access.can(user, Action.AUDIT_VIEW, b) for b in detail.buildings) or user.is_superuser
+    manageable = {o.pk for o in detail.current_occupancies if access.can(user, Action.OCCUPANCY_MANAGE, o.unit.floor)}
+    staff_buildings = [b for b in detail.buildings if access.can(user, Action.BUILDING_VIEW, b)]
+    building = staff_buildings[0] if staff_buildings else None
+    return render(
+        request,
+        "buildings/enterprise_detail.html",
+        {
+            "enterprise": enterprise,
+            "detail": detail,
+            "building": building,
+            "current_building": building,
+            "can_edit": access.can(user, Action.ENTERPRISE_EDIT, enterprise),
+            "can_move_in": access.can(user, Action.OCCUPANCY_MANAGE, enterprise),
+            "manageable": manageable,
+            "audit": queries.audit_history(enterprise) if show_history else None,
+            "changes": queries.enterprise_changes(enterprise) if show_history else None,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def enterprise_edit(request, pk):
+    enterprise = _enterprise(request, pk, Action.ENTERPRISE_EDIT)
+    form = EnterpriseForm(request.POST or None, initial=EnterpriseForm.initial_from(enterprise))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_enterprise(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if changed:
+                messages.success(request, _("The changes were saved."))
+            else:
+                messages.info(request, _("Nothing was changed."))
+            return redirect("buildings:enterprise_detail", pk=enterprise.pk)
+    return render(
+        request,
+        "buildings/enterprise_form.html",
+        {
+            "enterprise": enterprise,
+            "form": form,
+            "creating": False,
+            "building": _staff_building(request.user, enterprise),
+        },
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Move-in and move-out
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_in(request, pk):
+    enterprise = _enterprise(request, pk, Action.OCCUPANCY_MANAGE)
+    floors = access.floors(request.user, Action.OCCUPANCY_MANAGE).select_related("building").order_by(
+        "building__code", "number"
+    )
+    form = MoveInForm(request.POST or None, floors=floors)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_in(
+                actor=request.user,
+                enterprise=enterprise,
+                floor=form.cleaned_data["floor"],
+                unit_number=form.cleaned_data["unit_number"],
+                started_on=form.cleaned_data["started_on"],
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The move-in was recorded."))
+            return redirect("buildings:enterprise_detail", pk=enterprise.pk)
+    return render(
+        request,
+        "buildings/move_in.html",
+        {"enterprise": enterprise, "form": form, "building": _staff_building(request.user, enterprise)},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def move_out(request, pk):
+    occupancy = get_object_or_404(
+        Occupancy.objects.select_related("enterprise", "unit__floor__building__party_committee"), pk=pk
+    )
+    access.require(request.user, Action.OCCUPANCY_MANAGE, occupancy.unit.floor)
+    if occupancy.ended_on is not None:
+        raise Http404(_("This enterprise has already moved out of this unit."))
+    form = MoveOutForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.move_out(actor=request.user, occupancy=occupancy, ended_on=form.cleaned_data["ended_on"])
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The move-out was recorded; the occupancy stays in the history."))
+            return redirect("buildings:enterprise_detail", pk=occupancy.enterprise_id)
+    return render(
+        request,
+        "buildings/move_out.html",
+        {
+            "occupancy": occupancy,
+            "enterprise": occupancy.enterprise,
+            "form": form,
+            "building": occupancy.unit.floor.building,
+        },
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Contacts
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_add(request, pk):
+    enterprise = _enterprise(request, pk, Action.ENTERPRISE_EDIT)
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_contact(actor=request.user, enterprise=enterprise, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The contact was added."))
+            return redirect("buildings:enterprise_detail", pk=enterprise.pk)
+    return render(
+        request,
+        "buildings/contact_form.html",
+        {
+            "enterprise": enterprise,
+            "form": form,
+            "contact": None,
+            "building": _staff_building(request.user, enterprise),
+        },
+    )
+
+
+def _contact(request, pk: int) -> EnterpriseContact:
+    contact = get_object_or_404(EnterpriseContact.objects.select_related("enterprise"), pk=pk)
+    access.require(request.user, Action.ENTERPRISE_EDIT, contact.enterprise)
+    return contact
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request, pk):
+    contact = _contact(request, pk)
+    form = ContactForm(request.POST or None, initial=ContactForm.initial_from(contact))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_contact(actor=request.user, contact=contact, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The contact was saved."))
+            return redirect("buildings:enterprise_detail", pk=contact.enterprise_id)
+    return render(
+        request,
+        "buildings/contact_form.html",
+        {
+            "enterprise": contact.enterprise,
+            "form": form,
+            "contact": contact,
+            "building": _staff_building(request.user, contact.enterprise),
+        },
+    )
+
+
+@login_required
+@require_POST
+def contact_remove(request, pk):
+    contact = _contact(request, pk)
+    enterprise_id = contact.enterprise_id
+    services.remove_contact(actor=request.user, contact=contact)
+    messages.success(request, _("The contact was removed."))
+    return redirect("buildings:enterprise_detail", pk=enterprise_id)
+
+
+# ----------------------------------------------------------------------------------------------
+# Roster
+
+
+@login_required
+@require_GET
+def roster_template(request, code):
+    building = _building(code)
+    access.require(request.user, Action.ROSTER_IMPORT, building)
+    return _xlsx_response(roster.template_workbook(), "louwei-roster-template.xlsx")
+
+
+@login_required
+@require_GET
+def roster_export(request, code):
+    building = _building(code)
+    access.require(request.user, Action.ROSTER_EXPORT, building)
+    return _xlsx_response(roster.export_workbook(building), roster.export_filename(building))
+
+
+def _upload_key(token: str) -> str:
+    return f"louwei:roster-upload:{token}"
+
+
+def _rejected_key(token: str) -> str:
+    return f"louwei:roster-rejected:{token}"
+
+
+def _keep_upload(request, building: Building, name: str, data: bytes) -> str:
+    """Keep the uploaded file in the cache (shared by every web server, expires by itself) under a
+    random token that the session ties to this person and building."""
+    token = secrets.token_urlsafe(24)
+    kept = {"building": building.pk, "user": request.user.pk, "name": name, "data": data}
+    cache.set(_upload_key(token), kept, UPLOAD_TTL)
+    uploads = request.session.get(SESSION_UPLOADS, {})
+    old = uploads.get(building.code)
+    if old:
+        cache.delete(_upload_key(old))
+    uploads[building.code] = token
+    request.session[SESSION_UPLOADS] = uploads
+    return token
+
+
+def _kept_upload(request, building: Building, token: str) -> dict | None:
+    if not token or request.session.get(SESSION_UPLOADS, {}).get(building.code) != token:
+        return None
+    kept = cache.get(_upload_key(token))
+    if not kept or kept["building"] != building.pk or kept["user"] != request.user.pk:
+        return None
+    return kept
+
+
+def _forget_upload(request, building: Building, token: str) -> None:
+    cache.delete(_upload_key(token))
+    uploads = request.session.get(SESSION_UPLOADS, {})
+    uploads.pop(building.code, None)
+    request.session[SESSION_UPLOADS] = uploads
+
+
+def _keep_rejected(request, building: Building, report: roster.ImportReport) -> bool:
+    data = report.rejected_workbook()
+    rejected = request.session.get(SESSION_REJECTED, {})
+    old = rejected.pop(building.code, None)
+    if old:
+        cache.delete(_rejected_key(old))
+    if data:
+        token = secrets.token_urlsafe(24)
+        cache.set(_rejected_key(token), {"building": building.pk, "user": request.user.pk, "data": data}, UPLOAD_TTL)
+        rejected[building.code] = token
+    request.session[SESSION_REJECTED] = rejected
+    return bool(data)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_import(request, code):
+    """Upload → preview (a dry run: counts and the errors table) → confirm (the real import)."""
+    building = _building(code)
+    access.require(request.user, Action.ROSTER_IMPORT, building)
+    context = {"building": building, "max_rows": settings.LOUWEI_MAX_ROSTER_ROWS}
+    step = request.POST.get("step") if request.method == "POST" else None
+
+    if step == "confirm":
+        confirm = RosterConfirmForm(request.POST)
+        kept = _kept_upload(request, building, request.POST.get("token", "")) if confirm.is_valid() else None
+        if kept is None:
+            messages.error(request, _("The uploaded file has expired or was already imported; upload it again."))
+            return redirect("buildings:roster_import", code=building.code)
+        skip_invalid = confirm.cleaned_data["skip_invalid"]
+        try:
+            report = roster.import_roster(
+                actor=request.user, building=building, source=kept["data"], skip_invalid=skip_invalid,
+                filename=kept["name"],
+            )
+        except ValidationError as exc:
+            _forget_upload(request, building, confirm.cleaned_data["token"])
+            form = RosterUploadForm()
+            form.add_error(None, exc)
+            return render(request, "buildings/roster_import.html", {**context, "form": form})
+        has_rejected = _keep_rejected(request, building, report)
+        if report.written:
+            _forget_upload(request, building, confirm.cleaned_data["token"])
+            messages.success(request, report.summary())
+            return render(
+                request, "buildings/roster_result.html", {**context, "report": report, "has_rejected": has_rejected}
+            )
+        # Rows went bad between preview and confirmation: show the preview again.
+        return render(
+            request,
+            "buildings/roster_preview.html",
+            {**context, "report": report, "confirm": confirm, "has_rejected": has_rejected},
+        )
+
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            report = roster.import_roster(
+                actor=request.user, building=building, source=form.data_bytes, dry_run=True, filename=upload.name
+            )
+        except ValidationError as exc:
+            form.add_error("file", exc)
+        else:
+            token = _keep_upload(request, building, upload.name, form.data_bytes)
+            has_rejected = _keep_rejected(request, building, report)
+            confirm = RosterConfirmForm(initial={"token": token, "skip_invalid": False})
+            return render(
+                request,
+                "buildings/roster_preview.html",
+                {**context, "report": report, "confirm": confirm, "has_rejected": has_rejected},
+            )
+    return render(request, "buildings/roster_import.html", {**context, "form": form})
+
+
+@login_required
+@require_GET
+def roster_rejected(request, code):
+    building = _building(code)
+    access.require(request.user, Action.ROSTER_IMPORT, building)
+    token = request.session.get(SESSION_REJECTED, {}).get(building.code)
+    kept = cache.get(_rejected_key(token)) if token else None
+    if not kept or kept["building"] != building.pk or kept["user"] != request.user.pk:
+        raise Http404(_("There is no file of rejected rows; it expires an hour after the import."))
+    return _xlsx_response(kept["data"], f"{building.code}-roster-rejected.xlsx")

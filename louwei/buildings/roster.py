@@ -1,0 +1,1141 @@
+"""The enterprise roster (企业名册) as an Excel workbook: the template, import and export.
+
+One layout serves all three, so an exported file re-imports with no change:
+
+* sheet ``名册`` (the data): one header row (Chinese, English on a second line), then one row per
+  enterprise and unit. An enterprise in several units has one row per unit, with the same data.
+* sheet ``说明`` (instructions, with a filled example row), and a hidden sheet ``选项`` with the
+  lists behind the drop-downs.
+
+Import rules (decided here, shown to users on the instructions sheet):
+
+* Required: name, USCC, industry, floor and unit. The floor must exist in the building; a unit
+  that the floor does not have yet is created (the dry run lists the units it would create).
+* A blank optional cell means "not given": a new enterprise gets the default (0 employees, no
+  Party organisation, moved in on the day of the import), an existing one keeps its value.
+* The enterprise is matched by its USCC. If the registry knows the code under another name,
+  the row is rejected. A contact is matched by name within the enterprise; a move-in is matched
+  by enterprise and unit (a current occupancy is never duplicated). Import never moves anyone
+  out: move-outs are recorded on the enterprise's page.
+* By default nothing is written unless every row is good; with ``skip_invalid`` the good rows
+  are written and the bad ones returned (``ImportReport.rejected_workbook()``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import io
+import re
+import warnings
+import zipfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import EmailValidator
+from django.db import transaction
+from django.db.models import Prefetch
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from louwei.core.audit import record
+from louwei.core.text import compact, normalise
+from louwei.core.validators import normalise_phone, normalise_uscc, validate_phone, validate_uscc
+
+from . import services
+from .models import Building, Enterprise, EnterpriseContact, Floor, Industry, Occupancy, PartyOrganisation, Unit
+
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+SHEET_DATA = "名册"
+SHEET_HELP = "说明"
+SHEET_LISTS = "选项"
+# Cells below the header that carry the drop-downs and text formats.
+TEMPLATE_ROWS = 2000
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    zh: str
+    en: str
+    required: bool = False
+    width: int = 14
+    text: bool = False  # Excel text format, so that 0501 keeps its zero
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def header(self) -> str:
+        return f"{self.zh}\n{self.en}"
+
+    @property
+    def label(self) -> str:
+        return f"{self.zh} {self.en}"
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("name", "企业名称", "Name", required=True, width=32, aliases=("企业名", "名称", "企业", "enterprise", "company")),
+    Column("uscc", "统一社会信用代码", "USCC", required=True, width=24, text=True,
+           aliases=("信用代码", "社会信用代码", "统一代码", "credit code", "unified social credit code")),
+    Column("industry", "行业", "Industry", required=True, width=26, aliases=("所属行业", "行业类别")),
+    Column("floor", "楼层", "Floor", required=True, width=8, aliases=("所在楼层", "层")),
+    Column("unit", "房间号", "Unit", required=True, width=10, text=True,
+           aliases=("房号", "房间", "单元", "unit number", "room")),
+    Column("moved_in_on", "入驻日期", "Move-in date", width=14, aliases=("入驻时间", "move-in", "moved in")),
+    Column("employee_count", "职工人数", "Employees", width=10, aliases=("员工人数", "人数", "职工数", "employee count")),
+    Column("party_organisation", "党组织", "Party organisation", width=14,
+           aliases=("党组织情况", "党组织类型", "party organization")),
+    Column("party_member_count", "党员人数", "Party members", width=10, aliases=("党员数", "party member count")),
+    Column("contact_name", "联系人", "Contact", width=12, aliases=("联系人姓名", "contact name")),
+    Column("contact_phone", "联系电话", "Contact phone", width=16, text=True, aliases=("电话", "手机", "手机号", "phone")),
+    Column("contact_email", "邮箱", "E-mail", width=24, aliases=("电子邮箱", "email", "e-mail", "mail")),
+)
+COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+ENTERPRISE_KEYS = ("name", "industry", "employee_count", "party_organisation", "party_member_count")
+CONTACT_KEYS = ("contact_name", "contact_phone", "contact_email")
+
+# GB/T 4754-2017 section names, as printed in the standard.
+INDUSTRY_ZH = {
+    "A": "农、林、牧、渔业",
+    "B": "采矿业",
+    "C": "制造业",
+    "D": "电力、热力、燃气及水生产和供应业",
+    "E": "建筑业",
+    "F": "批发和零售业",
+    "G": "交通运输、仓储和邮政业",
+    "H": "住宿和餐饮业",
+    "I": "信息传输、软件和信息技术服务业",
+    "J": "金融业",
+    "K": "房地产业",
+    "L": "租赁和商务服务业",
+    "M": "科学研究和技术服务业",
+    "N": "水利、环境和公共设施管理业",
+    "O": "居民服务、修理和其他服务业",
+    "P": "教育",
+    "Q": "卫生和社会工作",
+    "R": "文化、体育和娱乐业",
+    "S": "公共管理、社会保障和社会组织",
+    "T": "国际组织",
+}
+# The everyday words of the article (and a few more), mapped to sections.
+INDUSTRY_WORDS = {
+    "商贸": "F",
+    "贸易": "F",
+    "批发": "F",
+    "零售": "F",
+    "建筑": "E",
+    "传媒": "R",
+    "文化传媒": "R",
+    "园林": "N",
+    "园林绿化": "N",
+    "金融": "J",
+    "信息科技": "I",
+    "信息技术": "I",
+    "软件": "I",
+    "互联网": "I",
+    "房地产": "K",
+    "教育": "P",
+    "餐饮": "H",
+    "物流": "G",
+}
+PARTY_ORGANISATION_ZH = {
+    PartyOrganisation.NONE: "无",
+    PartyOrganisation.OWN_BRANCH: "独立支部",
+    PartyOrganisation.JOINT_BRANCH: "联合支部",
+}
+PARTY_ORGANISATION_WORDS = {
+    "无": PartyOrganisation.NONE,
+    "没有": PartyOrganisation.NONE,
+    "未建立": PartyOrganisation.NONE,
+    "none": PartyOrganisation.NONE,
+    "no": PartyOrganisation.NONE,
+    "独立支部": PartyOrganisation.OWN_BRANCH,
+    "独立党支部": PartyOrganisation.OWN_BRANCH,
+    "单独组建": PartyOrganisation.OWN_BRANCH,
+    "own_branch": PartyOrganisation.OWN_BRANCH,
+    "ownbranch": PartyOrganisation.OWN_BRANCH,
+    "ownpartybranch": PartyOrganisation.OWN_BRANCH,
+    "联合支部": PartyOrganisation.JOINT_BRANCH,
+    "联合党支部": PartyOrganisation.JOINT_BRANCH,
+    "联合组建": PartyOrganisation.JOINT_BRANCH,
+    "joint_branch": PartyOrganisation.JOINT_BRANCH,
+    "jointbranch": PartyOrganisation.JOINT_BRANCH,
+    "jointpartybranch": PartyOrganisation.JOINT_BRANCH,
+}
+
+
+def industry_cell(code: str) -> str:
+    """How the template writes an industry: ``F 批发和零售业``."""
+    return f"{code} {INDUSTRY_ZH[code]}"
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading cells: each parser returns the clean value, ``None`` for a blank cell, or raises
+# ValidationError with the reason.
+
+
+def _blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not normalise(value))
+
+
+def _key(text: str) -> str:
+    return re.sub(r"[\s*＊:：()（）_\-]", "", normalise(text)).lower()
+
+
+_INDUSTRY_LOOKUP: dict[str, str] = {}
+for _code, _zh in INDUSTRY_ZH.items():
+    _INDUSTRY_LOOKUP[_key(_zh)] = _code
+    _INDUSTRY_LOOKUP[_key(_zh.rstrip("业"))] = _code
+for _word, _code in INDUSTRY_WORDS.items():
+    _INDUSTRY_LOOKUP[_key(_word)] = _code
+
+
+def parse_industry(value) -> str | None:
+    if _blank(value):
+        return None
+    text = normalise(value)
+    upper = text.upper()
+    if len(upper) == 1 and upper in Industry.values:
+        return upper
+    match = re.match(r"^([A-Ta-t])(?:[\s·.、:：\-]|$)", text)
+    if match:
+        return match.group(1).upper()
+    code = _INDUSTRY_LOOKUP.get(_key(text))
+    if code:
+        return code
+    for choice_code, label in Industry.choices:
+        if _key(str(label)) == _key(text) or _key(Industry(choice_code).label) == _key(text):
+            return choice_code
+    raise ValidationError(
+        _("Unknown industry “%(value)s”: use a section letter A–T, its Chinese name, or 商贸, 建筑, 传媒, 园林, 金融, 信息科技.")
+        % {"value": text}
+    )
+
+
+def parse_party_organisation(value) -> str | None:
+    if _blank(value):
+        return None
+    text = normalise(value)
+    found = PARTY_ORGANISATION_WORDS.get(_key(text).replace("-", "_")) or PARTY_ORGANISATION_WORDS.get(text.lower())
+    if found is None:
+        for code, label in PartyOrganisation.choices:
+            if _key(str(label)) == _key(text):
+                found = code
+    if found is None:
+        raise ValidationError(
+            _("Unknown Party organisation “%(value)s”: use 无, 独立支部 or 联合支部.") % {"value": text}
+        )
+    return found
+
+
+def parse_count(value) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": value})
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": value})
+        number = int(value)
+    else:
+        text = compact(value).rstrip("人名")
+        text = text.replace(",", "")
+        if not re.fullmatch(r"[+-]?\d+(\.0+)?", text):
+            raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": normalise(value)})
+        number = int(float(text))
+    if number < 0:
+        raise ValidationError(_("The number cannot be negative."))
+    if number > 1_000_000:
+        raise ValidationError(_("The number is too large."))
+    return number
+
+
+def parse_floor_number(value) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    text = compact(value).upper()
+    text = re.sub(r"(F|层|楼|楼层)$", "", text)
+    match = re.fullmatch(r"(?:B|地下|负|-)(\d{1,2})", text)
+    if match:
+        return -int(match.group(1))
+    if re.fullmatch(r"\+?\d{1,3}", text):
+        return int(text)
+    raise ValidationError(_("“%(value)s” is not a floor number.") % {"value": normalise(value)})
+
+
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$"),
+    re.compile(r"^(\d{4})(\d{2})(\d{2})$"),
+)
+
+
+def parse_date(value) -> datetime.date | None:
+    if _blank(value):
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        from openpyxl.utils.datetime import from_excel
+
+        if 20000 <= value < 80000:  # Excel's serial day numbers, 1954 to 2119
+            result = from_excel(value)
+            return result.date() if isinstance(result, datetime.datetime) else result
+    text = normalise(value).replace(" 00:00:00", "")
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return datetime.date(*(int(part) for part in match.groups()))
+            except ValueError:
+                break
+    raise ValidationError(_("“%(value)s” is not a date; write it as 2021-09-10.") % {"value": text})
+
+
+def parse_text(value, max_length: int) -> str | None:
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = normalise(value)
+    if len(text) > max_length:
+        raise ValidationError(
+            _("At most %(max)d characters; this has %(count)d.") % {"max": max_length, "count": len(text)}
+        )
+    return text
+
+
+def parse_uscc(value) -> str | None:
+    if _blank(value):
+        return None
+    code = normalise_uscc(value)
+    validate_uscc(code)
+    return code
+
+
+def parse_unit(value) -> str | None:
+    if _blank(value):
+        return None
+    number = services.normalise_unit_number(value)
+    if len(number) > 16:
+        raise ValidationError(_("At most %(max)d characters; this has %(count)d.") % {"max": 16, "count": len(number)})
+    return number
+
+
+def parse_phone(value) -> str | None:
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = compact(value).replace("－", "-").replace("—", "-")
+    validate_phone(text)
+    return normalise_phone(text)
+
+
+def parse_email(value) -> str | None:
+    if _blank(value):
+        return None
+    text = compact(value)
+    EmailValidator(message=_("“%(value)s” is not a valid e-mail address.") % {"value": text})(text)
+    return text
+
+
+PARSERS = {
+    "name": lambda v: parse_text(v, 100),
+    "uscc": parse_uscc,
+    "industry": parse_industry,
+    "floor": parse_floor_number,
+    "unit": parse_unit,
+    "moved_in_on": parse_date,
+    "employee_count": parse_count,
+    "party_organisation": parse_party_organisation,
+    "party_member_count": parse_count,
+    "contact_name": lambda v: parse_text(v, 64),
+    "contact_phone": parse_phone,
+    "contact_email": parse_email,
+}
+
+
+# ----------------------------------------------------------------------------------------------
+# The report
+
+
+@dataclass
+class RowError:
+    row: int  # as Excel shows it
+    column: str  # the column's header, e.g. "统一社会信用代码 USCC"
+    message: str
+
+
+@dataclass
+class RejectedRow:
+    row: int
+    cells: list[Any]
+    reasons: list[str]
+
+
+@dataclass
+class ImportReport:
+    building_code: str
+    filename: str = ""
+    dry_run: bool = False
+    skip_invalid: bool = False
+    written: bool = False
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    units_created: list[str] = field(default_factory=list)
+    headers: list[Any] = field(default_factory=list)
+    rejected_rows: list[RejectedRow] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    @property
+    def good_rows(self) -> int:
+        return self.rows - self.rejected
+
+    def error_lines(self) -> list[str]:
+        return [
+            _("Row %(row)d, %(column)s: %(message)s") % {"row": e.row, "column": e.column, "message": e.message}
+            for e in self.errors
+        ]
+
+    def summary(self) -> str:
+        counts = {
+            "rows": self.rows,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "rejected": self.rejected,
+        }
+        if self.written:
+            text = _(
+                "%(rows)d rows: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(rejected)d rejected."
+            ) % counts
+        else:
+            text = _(
+                "%(rows)d rows; if imported: %(created)d created, %(updated)d updated, %(unchanged)d unchanged, "
+                "%(rejected)d rejected. Nothing was written."
+            ) % counts
+        if self.units_created:
+            text += " " + _("New units: %(units)s.") % {"units": ", ".join(self.units_created)}
+        return text
+
+    def rejected_workbook(self) -> bytes | None:
+        """The rejected rows with their original cells, a reason column and the original row number."""
+        if not self.rejected_rows:
+            return None
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        sheet = workbook.active
+        sheet.title = SHEET_DATA
+        headers = [h if h is not None else "" for h in self.headers]
+        sheet.append([*headers, "错误原因\nReason", "原行号\nRow"])
+        _style_header(sheet, len(headers) + 2)
+        for rejected in self.rejected_rows:
+            cells = list(rejected.cells) + [None] * (len(headers) - len(rejected.cells))
+            sheet.append([*cells[: len(headers)], "；".join(rejected.reasons), rejected.row])
+        for index in range(1, len(headers) + 1):
+            sheet.column_dimensions[_letter(index)].width = 16
+        sheet.column_dimensions[_letter(len(headers) + 1)].width = 60
+        for row in sheet.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, (datetime.date, datetime.datetime)):
+                    cell.number_format = "yyyy-mm-dd"
+        return _save(workbook)
+
+
+# ----------------------------------------------------------------------------------------------
+# Reading a workbook
+
+
+@dataclass
+class Sheet:
+    headers: list[Any]
+    columns: dict[str, int]  # column key → 0-based index
+    rows: list[tuple[int, list[Any]]]  # (Excel row number, cells)
+    ignored: list[str]
+
+
+def _letter(index: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index)
+
+
+def _match_header(value) -> str | None:
+    if _blank(value):
+        return None
+    for part in str(value).splitlines() or [str(value)]:
+        key = _key(part)
+        if not key:
+            continue
+        for column in COLUMNS:
+            names = (column.zh, column.en, column.key, *column.aliases)
+            if key in {_key(n) for n in names}:
+                return column.key
+    whole = _key(str(value))
+    for column in COLUMNS:
+        if whole == _key(column.zh + column.en):
+            return column.key
+    return None
+
+
+def _file_error(message: str) -> ValidationError:
+    return ValidationError(message, code="roster_file")
+
+
+def check_workbook_bytes(data: bytes) -> None:
+    """Is this really an .xlsx (a zip holding a workbook), and not a zip bomb?"""
+    if not data.startswith(b"PK\x03\x04"):
+        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+            total = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as exc:
+        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again.")) from exc
+    if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
+        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
+    if total > 40 * settings.LOUWEI_MAX_ROSTER_BYTES:
+        raise _file_error(_("The workbook is too large once unpacked."))
+
+
+def read_workbook(data: bytes) -> Sheet:
+    check_workbook_bytes(data)
+    from openpyxl import load_workbook
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
+        raise _file_error(_("The workbook could not be read: it may be damaged or not an .xlsx file.")) from exc
+    try:
+        if SHEET_DATA in workbook.sheetnames:
+            worksheet = workbook[SHEET_DATA]
+        else:
+            worksheet = next(
+                (workbook[name] for name in workbook.sheetnames if name not in (SHEET_HELP, SHEET_LISTS)),
+                workbook.worksheets[0],
+            )
+        return _read_rows(worksheet.iter_rows(values_only=True))
+    finally:
+        workbook.close()
+
+
+def _read_rows(rows: Iterable[tuple]) -> Sheet:
+    max_rows = settings.LOUWEI_MAX_ROSTER_ROWS
+    headers: list[Any] | None = None
+    columns: dict[str, int] = {}
+    data: list[tuple[int, list[Any]]] = []
+    for number, cells in enumerate(rows, start=1):
+        cells = list(cells)
+        if headers is None:
+            found = {}
+            for index, value in enumerate(cells):
+                key = _match_header(value)
+                if key and key not in found:
+                    found[key] = index
+            if len(found) >= 2:
+                headers, columns = cells, found
+            elif number >= 10:
+                break
+            continue
+        if all(_blank(value) for value in cells):
+            continue
+        data.append((number, cells))
+        if len(data) > max_rows:
+            raise _file_error(
+                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": max_rows}
+            )
+    if headers is None:
+        raise _file_error(_("No header row found. Use the roster template: its first row names the columns."))
+    missing = [COLUMN_BY_KEY[key].label for key in COLUMN_BY_KEY if COLUMN_BY_KEY[key].required and key not in columns]
+    if missing:
+        raise _file_error(_("Required columns are missing: %(columns)s.") % {"columns": ", ".join(missing)})
+    ignored = [
+        normalise(value) for index, value in enumerate(headers) if not _blank(value) and index not in columns.values()
+    ]
+    return Sheet(headers=headers, columns=columns, rows=data, ignored=ignored)
+
+
+def _sheet_from_mappings(rows: Iterable[Mapping[str, Any]]) -> Sheet:
+    headers = [column.header for column in COLUMNS]
+    columns = {column.key: index for index, column in enumerate(COLUMNS)}
+    data = [(number, [row.get(column.key) for column in COLUMNS]) for number, row in enumerate(rows, start=2)]
+    if len(data) > settings.LOUWEI_MAX_ROSTER_ROWS:
+        raise _file_error(
+            _("The file has more than %(max)d rows; split it into smaller files.")
+            % {"max": settings.LOUWEI_MAX_ROSTER_ROWS}
+        )
+    return Sheet(headers=headers, columns=columns, rows=data, ignored=[])
+
+
+def read_source(source) -> Sheet:
+    """A roster from a path, bytes, a binary file object, or a list of dicts keyed by column key."""
+    if isinstance(source, (str, Path)):
+        return read_workbook(Path(source).read_bytes())
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return read_workbook(bytes(source))
+    if hasattr(source, "read"):
+        if hasattr(source, "seek"):
+            source.seek(0)
+        return read_workbook(source.read())
+    return _sheet_from_mappings(source)
+
+
+# ----------------------------------------------------------------------------------------------
+# Checking rows
+
+
+@dataclass
+class Row:
+    number: int
+    cells: list[Any]
+    values: dict[str, Any]
+    errors: list[tuple[str, str]] = field(default_factory=list)  # (column key, message)
+    floor: Floor | None = None
+
+    def add(self, key: str, message: str) -> None:
+        self.errors.append((key, message))
+
+    def given(self, key: str) -> bool:
+        return self.values.get(key) is not None
+
+
+def _messages(exc: ValidationError) -> list[str]:
+    return [str(m) for m in exc.messages]
+
+
+def _check_rows(sheet: Sheet, building: Building) -> list[Row]:
+    floors = {floor.number: floor for floor in Floor.objects.filter(building=building)}
+    for floor in floors.values():
+        floor.building = building
+    rows: list[Row] = []
+    for number, cells in sheet.rows:
+        values: dict[str, Any] = {}
+        row = Row(number=number, cells=cells, values=values)
+        for key, index in sheet.columns.items():
+            raw = cells[index] if index < len(cells) else None
+            try:
+                values[key] = PARSERS[key](raw)
+            except ValidationError as exc:
+                values[key] = None
+                for message in _messages(exc):
+                    row.add(key, message)
+        for key, column in COLUMN_BY_KEY.items():
+            if column.required and values.get(key) is None and not any(k == key for k, _m in row.errors):
+                row.add(key, _("This cell is required."))
+        if values.get("floor") is not None:
+            row.floor = floors.get(values["floor"])
+            if row.floor is None:
+                row.add(
+                    "floor",
+                    _("%(building)s has no floor %(floor)s.") % {"building": building.name, "floor": values["floor"]},
+                )
+        if values.get("contact_name") is None and (row.given("contact_phone") or row.given("contact_email")):
+            row.add("contact_name", _("Give the contact's name."))
+        if row.given("contact_name") and not (row.given("contact_phone") or row.given("contact_email")):
+            if not any(k in ("contact_phone", "contact_email") for k, _m in row.errors):
+                row.add("contact_phone", _("Give a phone number or an e-mail address to reach this contact."))
+        if row.given("moved_in_on") and values["moved_in_on"] > timezone.localdate() + datetime.timedelta(days=366):
+            row.add("moved_in_on", _("The date is more than a year away."))
+        rows.append(row)
+
+    # Against the registry: a known code must carry the same name; Party members within employees.
+    codes = {row.values["uscc"] for row in rows if row.given("uscc")}
+    known = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes)} if codes else {}
+    for row in rows:
+        existing = known.get(row.values.get("uscc"))
+        if existing is not None and row.given("name") and normalise(existing.name) != row.values["name"]:
+            row.add(
+                "uscc",
+                _("This credit code is registered to “%(registered)s”, not “%(name)s”.")
+                % {"registered": existing.name, "name": row.values["name"]},
+            )
+        employees = row.values.get("employee_count")
+        if employees is None:
+            employees = existing.employee_count if existing is not None else 0
+        members = row.values.get("party_member_count")
+        if members is None:
+            members = existing.party_member_count if existing is not None else 0
+        if employees and members > employees:
+            row.add(
+                "party_member_count",
+                _("Party members (%(members)d) cannot outnumber employees (%(employees)d).")
+                % {"members": members, "employees": employees},
+            )
+
+    # Inside the file: one code, one set of data; one enterprise and unit, one row.
+    first_of: dict[str, Row] = {}
+    unit_rows: dict[tuple, Row] = {}
+    for row in rows:
+        code = row.values.get("uscc")
+        if code is None:
+            continue
+        first = first_of.setdefault(code, row)
+        if first is not row:
+            for key in (*ENTERPRISE_KEYS, *CONTACT_KEYS):
+                mine, theirs = row.values.get(key), first.values.get(key)
+                if mine is not None and theirs is not None and mine != theirs:
+                    row.add(
+                        key,
+                        _("Row %(row)d has the same credit code with a different value here.") % {"row": first.number},
+                    )
+        if row.values.get("floor") is not None and row.values.get("unit") is not None:
+            unit_key = (code, row.values["floor"], row.values["unit"])
+            earlier = unit_rows.setdefault(unit_key, row)
+            if earlier is not row:
+                row.add("unit", _("Row %(row)d already gives this enterprise in this unit.") % {"row": earlier.number})
+    return rows
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing
+
+
+class _Writer:
+    """Applies good rows to the registry, through the registry's services (audited)."""
+
+    def __init__(self, actor, building: Building, rows: list[Row]):
+        self.actor = actor
+        self.building = building
+        self.today = timezone.localdate()
+        codes = {row.values["uscc"] for row in rows}
+        self.enterprises: dict[str, Enterprise] = {
+            e.uscc: e
+            for e in Enterprise.objects.filter(uscc__in=codes).prefetch_related(
+                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
+            )
+        }
+        self.units: dict[tuple[int, str], Unit] = {
+            (unit.floor_id, unit.number): unit
+            for unit in Unit.objects.filter(floor__building=building).select_related("floor__building")
+        }
+        self.open: dict[tuple[int, int], Occupancy] = {
+            (o.enterprise_id, o.unit_id): o
+            for o in Occupancy.objects.filter(
+                enterprise__uscc__in=codes, ended_on__isnull=True
+            ).select_related("unit__floor__building", "enterprise")
+        }
+        self.units_created: list[str] = []
+
+    def forget(self, row: Row) -> None:
+        """Drop what the cache may hold from a row whose savepoint was rolled back."""
+        enterprise = self.enterprises.pop(row.values["uscc"], None)
+        fresh = (
+            Enterprise.objects.filter(uscc=row.values["uscc"])
+            .prefetch_related(
+                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
+            )
+            .first()
+        )
+        if fresh is not None:
+            self.enterprises[fresh.uscc] = fresh
+        if row.floor is not None:
+            key = (row.floor.pk, row.values["unit"])
+            if key in self.units and not Unit.objects.filter(pk=self.units[key].pk).exists():
+                del self.units[key]
+        if enterprise is not None:
+            for key in [k for k in self.open if k[0] == enterprise.pk]:
+                if not Occupancy.objects.filter(pk=self.open[key].pk, ended_on__isnull=True).exists():
+                    del self.open[key]
+
+    def write(self, row: Row) -> str:
+        """Apply one row; return "created", "updated" or "unchanged"."""
+        values = row.values
+        enterprise = self.enterprises.get(values["uscc"])
+        outcome = "unchanged"
+        if enterprise is None:
+            enterprise = services._create_enterprise(
+                known_new=True,
+                actor=self.actor,
+                values={
+                    "name": values["name"],
+                    "uscc": values["uscc"],
+                    "industry": values["industry"],
+                    "employee_count": values.get("employee_count") or 0,
+                    "party_organisation": values.get("party_organisation") or PartyOrganisation.NONE,
+                    "party_member_count": values.get("party_member_count") or 0,
+                },
+            )
+            enterprise.contact_list = []
+            self.enterprises[enterprise.uscc] = enterprise
+            outcome = "created"
+        else:
+            changes = {
+                key: values[key]
+                for key in ENTERPRISE_KEYS
+                if values.get(key) is not None and getattr(enterprise, key) != values[key]
+            }
+            if changes and services._update_enterprise(actor=self.actor, enterprise=enterprise, values=changes):
+                outcome = "updated"
+
+        if values.get("contact_name") is not None and self._write_contact(enterprise, values):
+            outcome = outcome if outcome == "created" else "updated"
+
+        unit = self.units.get((row.floor.pk, values["unit"]))
+        if unit is None:
+            unit = services._create_unit(actor=self.actor, floor=row.floor, number=values["unit"])
+            unit.floor = row.floor
+            self.units[(row.floor.pk, unit.number)] = unit
+            self.units_created.append(f"{row.floor.label} {unit.number}")
+        occupancy = self.open.get((enterprise.pk, unit.pk))
+        if occupancy is None:
+            occupancy = services._move_in(
+                actor=self.actor,
+                enterprise=enterprise,
+                unit=unit,
+                started_on=values.get("moved_in_on") or self.today,
+                known_new=True,
+            )
+            self.open[(enterprise.pk, unit.pk)] = occupancy
+            outcome = outcome if outcome == "created" else "updated"
+        elif values.get("moved_in_on") is not None and occupancy.started_on != values["moved_in_on"]:
+            services._change_move_in_date(actor=self.actor, occupancy=occupancy, started_on=values["moved_in_on"])
+            outcome = outcome if outcome == "created" else "updated"
+        return outcome
+
+    def _write_contact(self, enterprise: Enterprise, values: dict[str, Any]) -> bool:
+        name = values["contact_name"]
+        contact = next((c for c in enterprise.contact_list if normalise(c.name) == name), None)
+        if contact is None:
+            contact = services._add_contact(
+                actor=self.actor,
+                enterprise=enterprise,
+                values={
+                    "name": name,
+                    "phone": values.get("contact_phone") or "",
+                    "email": values.get("contact_email") or "",
+                },
+                has_primary=any(c.is_primary for c in enterprise.contact_list),
+            )
+            if contact.is_primary:
+                for other in enterprise.contact_list:
+                    other.is_primary = False
+            enterprise.contact_list.append(contact)
+            return True
+        changes = {}
+        if values.get("contact_phone") is not None and contact.phone != values["contact_phone"]:
+            changes["phone"] = values["contact_phone"]
+        if values.get("contact_email") is not None and contact.email != values["contact_email"]:
+            changes["email"] = values["contact_email"]
+        return bool(changes and services._update_contact(actor=self.actor, contact=contact, values=changes))
+
+
+def _column_label(sheet: Sheet, key: str) -> str:
+    index = sheet.columns.get(key)
+    if index is None:
+        return COLUMN_BY_KEY[key].label
+    header = sheet.headers[index]
+    text = " ".join(normalise(part) for part in str(header).splitlines() if normalise(part))
+    return text or COLUMN_BY_KEY[key].label
+
+
+def import_roster(
+    *, actor, building: Building, source, dry_run: bool = False, skip_invalid: bool = False, filename: str = ""
+) -> ImportReport:
+    """Import a roster into ``building``; the one function behind the web page and ``import_roster``.
+
+    ``source``: a path, bytes, a binary file, or a list of dicts keyed by column key.
+    Raises ``ValidationError`` when the file as a whole cannot be used (not an .xlsx, no header,
+    required columns missing, too many rows). Otherwise returns an :class:`ImportReport`.
+    Nothing is written when ``dry_run``, nor when a row is bad and ``skip_invalid`` is false.
+    """
+    sheet = read_source(source)
+    report = ImportReport(
+        building_code=building.code,
+        filename=filename or (Path(source).name if isinstance(source, (str, Path)) else ""),
+        dry_run=dry_run,
+        skip_invalid=skip_invalid,
+        rows=len(sheet.rows),
+        headers=list(sheet.headers),
+        ignored_columns=sheet.ignored,
+    )
+    rows = _check_rows(sheet, building)
+    rejected: dict[int, Row] = {row.number: row for row in rows if row.errors}
+
+    with transaction.atomic():
+        writer = _Writer(actor, building, [row for row in rows if not row.errors])
+        for row in rows:
+            if row.errors:
+                continue
+            try:
+                # With skip_invalid a row that fails here is rolled back alone; otherwise the
+                # whole import is rolled back below, so no savepoint per row is needed.
+                with transaction.atomic() if skip_invalid else contextlib.nullcontext():
+                    outcome = writer.write(row)
+            except ValidationError as exc:
+                for field_name, messages in _error_items(exc):
+                    row.add(_service_field_to_key(field_name), "; ".join(messages))
+                rejected[row.number] = row
+                if skip_invalid:
+                    writer.forget(row)  # its savepoint was rolled back
+                continue
+            setattr(report, outcome, getattr(report, outcome) + 1)
+        report.units_created = writer.units_created
+        report.rejected = len(rejected)
+        for row in sorted(rejected.values(), key=lambda r: r.number):
+            for key, message in row.errors:
+                report.errors.append(RowError(row=row.number, column=_column_label(sheet, key), message=message))
+            report.rejected_rows.append(
+                RejectedRow(
+                    row=row.number,
+                    cells=list(row.cells),
+                    reasons=[f"{_column_label(sheet, key)}: {message}" for key, message in row.errors],
+                )
+            )
+        if dry_run or (rejected and not skip_invalid):
+            transaction.set_rollback(True)
+        else:
+            report.written = True
+            record(
+                actor,
+                "roster.imported",
+                building,
+                file=report.filename,
+                rows=report.rows,
+                created=report.created,
+                updated=report.updated,
+                unchanged=report.unchanged,
+                rejected=report.rejected,
+                units_created=report.units_created,
+            )
+    return report
+
+
+def _error_items(exc: ValidationError):
+    if hasattr(exc, "error_dict"):
+        return [(name, [str(m) for m in ValidationError(errors).messages]) for name, errors in exc.error_dict.items()]
+    return [("__all__", [str(m) for m in exc.messages])]
+
+
+_SERVICE_FIELDS = {
+    "phone": "contact_phone",
+    "email": "contact_email",
+    "unit_number": "unit",
+    "started_on": "moved_in_on",
+    "number": "unit",
+}
+
+
+def _service_field_to_key(name: str) -> str:
+    if name in COLUMN_BY_KEY:
+        return name
+    return _SERVICE_FIELDS.get(name, "name")
+
+
+# ----------------------------------------------------------------------------------------------
+# Writing workbooks: the template and the export share one layout.
+
+
+def _save(workbook) -> bytes:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def _style_header(sheet, count: int, required: Iterable[int] = ()) -> None:
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    required = set(required)
+    fill = PatternFill("solid", fgColor="FBE9EA")
+    for index in range(1, count + 1):
+        cell = sheet.cell(row=1, column=index)
+        cell.font = Font(bold=True, color="C8161D" if index in required else "222222")
+        cell.fill = fill
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    sheet.row_dimensions[1].height = 34
+    sheet.freeze_panes = "A2"
+
+
+def _roster_workbook(rows: Iterable[list[Any]] = ()):
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.title = SHEET_DATA
+    sheet.append([column.header for column in COLUMNS])
+    _style_header(sheet, len(COLUMNS), required=[i for i, c in enumerate(COLUMNS, start=1) if c.required])
+    for index, column in enumerate(COLUMNS, start=1):
+        sheet.column_dimensions[_letter(index)].width = column.width
+
+    count = 0
+    for values in rows:
+        sheet.append(values)
+        count += 1
+    last = max(TEMPLATE_ROWS, count + 1) + 1
+    for index, column in enumerate(COLUMNS, start=1):
+        letter = _letter(index)
+        if column.text:
+            for row in range(2, count + 2):
+                sheet[f"{letter}{row}"].number_format = "@"
+            sheet.column_dimensions[letter].number_format = "@"
+        if column.key == "moved_in_on":
+            for row in range(2, count + 2):
+                sheet[f"{letter}{row}"].number_format = "yyyy-mm-dd"
+            sheet.column_dimensions[letter].number_format = "yyyy-mm-dd"
+
+    lists = workbook.create_sheet(SHEET_LISTS)
+    for row, code in enumerate(Industry.values, start=1):
+        lists.cell(row=row, column=1, value=industry_cell(code))
+    for row, code in enumerate(PartyOrganisation.values, start=1):
+        lists.cell(row=row, column=2, value=PARTY_ORGANISATION_ZH[code])
+    lists.sheet_state = "hidden"
+
+    def drop_down(key: str, formula: str, prompt: str) -> None:
+        letter = _letter(list(COLUMN_BY_KEY).index(key) + 1)
+        validation = DataValidation(
+            type="list", formula1=formula, allow_blank=True, showDropDown=False, errorStyle="warning"
+        )
+        validation.promptTitle = COLUMN_BY_KEY[key].zh
+        validation.prompt = prompt
+        validation.showInputMessage = True
+        validation.showErrorMessage = True
+        validation.error = prompt
+        sheet.add_data_validation(validation)
+        validation.add(f"{letter}2:{letter}{last}")
+
+    drop_down(
+        "industry",
+        f"'{SHEET_LISTS}'!$A$1:$A${len(Industry.values)}",
+        _("Choose a section, or type 商贸, 建筑, 传媒, 园林, 金融 or 信息科技."),
+    )
+    drop_down(
+        "party_organisation",
+        f"'{SHEET_LISTS}'!$B$1:$B${len(PartyOrganisation.values)}",
+        _("无, 独立支部 or 联合支部."),
+    )
+    return workbook
+
+
+EXAMPLE_ROW = [
+    "示例商贸有限公司",
+    "91370800MA00000014",
+    industry_cell("F"),
+    5,
+    "0501",
+    datetime.date(2021, 9, 10),
+    48,
+    PARTY_ORGANISATION_ZH[PartyOrganisation.JOINT_BRANCH],
+    6,
+    "王小明",
+    "13800000000",
+    "wang@example.com",
+]
+
+
+def _instructions(workbook) -> None:
+    from openpyxl.styles import Alignment, Font
+
+    sheet = workbook.create_sheet(SHEET_HELP, 1)
+    lines = [
+        (_("How to fill in the enterprise roster"), True),
+        (_("Fill in the sheet “%(sheet)s”: one row per enterprise and unit. Do not change the header row.")
+         % {"sheet": SHEET_DATA}, False),
+        (_("Columns in red are required: name, unified social credit code, industry, floor and unit."), False),
+        (_("Industry: choose a GB/T 4754 section from the list, or type its letter (A–T) "
+           "or 商贸, 建筑, 传媒, 园林, 金融, 信息科技."), False),
+        (_("Floor: the floor number, e.g. 5 (B1 for the first basement). The floor must exist in the building; "
+           "a new unit number on it is created."), False),
+        (_("Dates: 2021-09-10, 2021/9/10 or 2021年9月10日. A blank move-in date means the day of the import."), False),
+        (_("Party organisation: 无, 独立支部 or 联合支部. Party members cannot outnumber employees."), False),
+        (_("An enterprise in several units: one row per unit, with the same data."), False),
+        (_("A blank optional cell leaves what the registry already knows unchanged."), False),
+        (_("Nothing is imported unless every row is correct; each wrong row is reported with its row number, "
+           "column and reason."), False),
+        (_("The unified social credit code identifies the enterprise: importing the same file again changes "
+           "nothing."), False),
+        ("", False),
+        (_("Example (do not copy this row into the roster):"), True),
+    ]
+    for text, bold in lines:
+        sheet.append([text])
+        if bold:
+            sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12 if sheet.max_row == 1 else 11)
+    header_row = sheet.max_row + 1
+    sheet.append([column.header for column in COLUMNS])
+    sheet.append(EXAMPLE_ROW)
+    for index, column in enumerate(COLUMNS, start=1):
+        cell = sheet.cell(row=header_row, column=index)
+        cell.font = Font(bold=True, color="C8161D" if column.required else "222222")
+        cell.alignment = Alignment(wrap_text=True)
+        sheet.column_dimensions[_letter(index)].width = max(column.width, 12)
+    sheet.cell(row=header_row + 1, column=list(COLUMN_BY_KEY).index("moved_in_on") + 1).number_format = "yyyy-mm-dd"
+    sheet.column_dimensions["A"].width = 40
+
+
+def template_workbook() -> bytes:
+    """The empty roster template, as .xlsx bytes."""
+    workbook = _roster_workbook()
+    _instructions(workbook)
+    workbook.active = 0
+    return _save(workbook)
+
+
+def export_rows(building: Building) -> list[list[Any]]:
+    """One row per current occupancy in ``building``, in the template's columns; five queries."""
+    occupancies = (
+        Occupancy.objects.current()
+        .filter(unit__floor__building=building)
+        .select_related("enterprise", "unit__floor")
+        .prefetch_related(
+            Prefetch("enterprise__contacts", queryset=EnterpriseContact.objects.order_by("-is_primary", "pk"))
+        )
+        .order_by("unit__floor__number", "unit__number", "enterprise__name", "pk")
+    )
+    rows = []
+    for occupancy in occupancies:
+        enterprise = occupancy.enterprise
+        contacts = list(enterprise.contacts.all())
+        contact = contacts[0] if contacts else None
+        floor_number = occupancy.unit.floor.number
+        rows.append(
+            [
+                enterprise.name,
+                enterprise.uscc,
+                industry_cell(enterprise.industry) if enterprise.industry in INDUSTRY_ZH else enterprise.industry,
+                floor_number if floor_number >= 0 else f"B{-floor_number}",
+                occupancy.unit.number,
+                occupancy.started_on,
+                enterprise.employee_count,
+                PARTY_ORGANISATION_ZH.get(enterprise.party_organisation, enterprise.party_organisation),
+                enterprise.party_member_count,
+                contact.name if contact else None,
+                (contact.phone or None) if contact else None,
+                (contact.email or None) if contact else None,
+            ]
+        )
+    return rows
+
+
+def export_workbook(building: Building) -> bytes:
+    """The building's roster in the template layout: re-importing it changes nothing."""
+    workbook = _roster_workbook(export_rows(building))
+    _instructions(workbook)
+    workbook.active = 0
+    return _save(workbook)
+
+
+def export_filename(building: Building) -> str:
+    return f"{building.code}-roster-{timezone.localdate():%Y%m%d}.xlsx"

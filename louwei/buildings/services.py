@@ -1,0 +1,521 @@
+"""State changes of the building registry: one function per user action.
+
+Every function takes a keyword-only ``actor`` (the person acting, or ``None`` for the system),
+runs in one transaction, validates its input (raising ``ValidationError`` with translated
+messages, keyed by field name where a field is at fault) and writes one audit event per change.
+
+Enterprise, contact and occupancy changes are audited on the enterprise, so that
+``louwei.core.audit.history_of(enterprise)`` tells the whole story of one company.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from louwei.core.audit import record
+from louwei.core.text import compact, normalise
+from louwei.core.validators import normalise_phone, normalise_uscc
+
+from .models import (
+    Building,
+    Enterprise,
+    EnterpriseContact,
+    Floor,
+    Occupancy,
+    PartyOrganisation,
+    PropertyCompany,
+    Unit,
+)
+
+ENTERPRISE_FIELDS = (
+    "name",
+    "uscc",
+    "industry",
+    "employee_count",
+    "party_organisation",
+    "party_member_count",
+    "phone",
+    "email",
+    "description",
+)
+CONTACT_FIELDS = ("name", "title", "phone", "email", "is_primary", "user")
+BUILDING_FIELDS = ("name", "address", "property_company", "is_pilot")
+
+
+# ----------------------------------------------------------------------------------------------
+# Normalising and checking
+
+
+def normalise_unit_number(value) -> str:
+    """Unit numbers as people type them: full-width folded, no spaces, capitals (``0501``, ``A-12``)."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return compact(value).upper()
+
+
+def _clean_enterprise_values(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    if "name" in cleaned:
+        cleaned["name"] = normalise(cleaned["name"])
+    if "uscc" in cleaned:
+        cleaned["uscc"] = normalise_uscc(cleaned["uscc"])
+    if "industry" in cleaned:
+        cleaned["industry"] = compact(cleaned["industry"]).upper()
+    if "phone" in cleaned:
+        cleaned["phone"] = normalise_phone(cleaned["phone"] or "")
+    if "email" in cleaned:
+        cleaned["email"] = compact(cleaned["email"] or "")
+    if "description" in cleaned:
+        cleaned["description"] = (cleaned["description"] or "").strip()
+    for key in ("employee_count", "party_member_count"):
+        if key in cleaned and cleaned[key] in (None, ""):
+            cleaned[key] = 0
+    return cleaned
+
+
+def check_party_members(employee_count: int, party_member_count: int) -> None:
+    """Party members cannot outnumber employees (an employee count of 0 means "not known")."""
+    if employee_count and party_member_count > employee_count:
+        raise ValidationError(
+            {
+                "party_member_count": ValidationError(
+                    _("Party members (%(members)d) cannot outnumber employees (%(employees)d)."),
+                    code="party_members",
+                    params={"members": party_member_count, "employees": employee_count},
+                )
+            }
+        )
+
+
+def _validate_enterprise(enterprise: Enterprise, check_unique: bool = True) -> None:
+    errors: dict[str, list] = {}
+    try:
+        check_party_members(enterprise.employee_count or 0, enterprise.party_member_count or 0)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    try:
+        enterprise.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, []).extend(messages)
+    if (
+        check_unique
+        and "uscc" not in errors
+        and Enterprise.objects.filter(uscc=enterprise.uscc).exclude(pk=enterprise.pk).exists()
+    ):
+        errors["uscc"] = [_uscc_taken_message(enterprise.uscc)]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _uscc_taken_message(uscc: str) -> str:
+    other = Enterprise.objects.filter(uscc=uscc).values_list("name", flat=True).first()
+    return _("This unified social credit code is already registered to “%(name)s”.") % {"name": other or uscc}
+
+
+def _changes(obj, values: dict[str, Any], fields) -> dict[str, tuple[Any, Any]]:
+    """Set ``values`` on ``obj``; return ``{field: (old, new)}`` for the fields that differ."""
+    changed = {}
+    for field in fields:
+        if field not in values:
+            continue
+        new = values[field]
+        old = getattr(obj, field)
+        if old != new:
+            changed[field] = (old, new)
+            setattr(obj, field, new)
+    return changed
+
+
+def _audit_changes(changed: dict[str, tuple[Any, Any]]) -> dict[str, dict[str, Any]]:
+    def show(value):
+        return value.pk if hasattr(value, "pk") else value
+
+    return {field: {"from": show(old), "to": show(new)} for field, (old, new) in changed.items()}
+
+
+# ----------------------------------------------------------------------------------------------
+# Buildings, floors, units
+
+
+@transaction.atomic
+def update_building(*, actor, building: Building, **values) -> dict[str, tuple[Any, Any]]:
+    """Change a building's name, address, property company or pilot flag. Returns what changed."""
+    unknown = set(values) - set(BUILDING_FIELDS)
+    if unknown:
+        raise TypeError(f"update_building() got unexpected fields {sorted(unknown)}")
+    if "name" in values:
+        values["name"] = normalise(values["name"])
+    if "address" in values:
+        values["address"] = normalise(values["address"] or "")
+    company = values.get("property_company")
+    if company is not None and not isinstance(company, PropertyCompany):
+        raise TypeError("property_company must be a PropertyCompany or None")
+    changed = _changes(building, values, BUILDING_FIELDS)
+    if not changed:
+        return {}
+    building.full_clean()
+    building.save()
+    record(actor, "building.updated", building, changes=_audit_changes(changed))
+    return changed
+
+
+@transaction.atomic
+def create_floor(*, actor, building: Building, number: int, name: str = "") -> Floor:
+    if Floor.objects.filter(building=building, number=number).exists():
+        raise ValidationError(
+            {"number": _("%(building)s already has a floor %(number)d.") % {"building": building, "number": number}}
+        )
+    floor = Floor(building=building, number=number, name=normalise(name))
+    floor.code = building.floor_code(number)
+    floor.full_clean(exclude=["code"])
+    floor.save()
+    record(actor, "floor.created", building, floor=floor.code)
+    return floor
+
+
+def _create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
+    number = normalise_unit_number(number)
+    if not number:
+        raise ValidationError({"unit_number": _("Give the unit number.")})
+    unit = Unit(floor=floor, number=number, area=area)
+    unit.full_clean(exclude=["floor"], validate_unique=False, validate_constraints=False)  # callers check the number
+    unit.save()
+    record(actor, "unit.created", floor.building, floor=floor.code, unit=unit.number)
+    return unit
+
+
+@transaction.atomic
+def create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
+    if Unit.objects.filter(floor=floor, number=normalise_unit_number(number)).exists():
+        raise ValidationError({"unit_number": _("This floor already has a unit with that number.")})
+    return _create_unit(actor=actor, floor=floor, number=number, area=area)
+
+
+def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool]:
+    """The unit ``number`` on ``floor``, created if the floor does not have it yet."""
+    number = normalise_unit_number(number)
+    unit = Unit.objects.filter(floor=floor, number=number).first()
+    if unit is not None:
+        return unit, False
+    return _create_unit(actor=actor, floor=floor, number=number), True
+
+
+# ----------------------------------------------------------------------------------------------
+# Enterprises
+
+
+def _create_enterprise(*, actor, values: dict[str, Any], known_new: bool = False) -> Enterprise:
+    """``known_new``: the caller has just checked that the code is not registered and runs inside
+    its own savepoint (the roster import), so the checks are not repeated."""
+    values = _clean_enterprise_values(values)
+    enterprise = Enterprise(**{k: v for k, v in values.items() if k in ENTERPRISE_FIELDS})
+    _validate_enterprise(enterprise, check_unique=not known_new)
+    if known_new:
+        enterprise.save()
+    else:
+        try:
+            with transaction.atomic():
+                enterprise.save()
+        except IntegrityError as exc:  # a concurrent registration of the same code
+            raise ValidationError({"uscc": _uscc_taken_message(enterprise.uscc)}) from exc
+    record(actor, "enterprise.created", enterprise, uscc=enterprise.uscc)
+    return enterprise
+
+
+@transaction.atomic
+def create_enterprise(
+    *,
+    actor,
+    name: str,
+    uscc: str,
+    industry: str,
+    employee_count: int = 0,
+    party_organisation: str = PartyOrganisation.NONE,
+    party_member_count: int = 0,
+    phone: str = "",
+    email: str = "",
+    description: str = "",
+    floor: Floor | None = None,
+    unit_number: str = "",
+    moved_in_on: datetime.date | None = None,
+) -> Enterprise:
+    """Register an enterprise; with ``floor`` and ``unit_number`` it also moves in there."""
+    enterprise = _create_enterprise(
+        actor=actor,
+        values={
+            "name": name,
+            "uscc": uscc,
+            "industry": industry,
+            "employee_count": employee_count,
+            "party_organisation": party_organisation,
+            "party_member_count": party_member_count,
+            "phone": phone,
+            "email": email,
+            "description": description,
+        },
+    )
+    if floor is not None:
+        move_in(actor=actor, enterprise=enterprise, floor=floor, unit_number=unit_number, started_on=moved_in_on)
+    return enterprise
+
+
+def _update_enterprise(*, actor, enterprise: Enterprise, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    unknown = set(values) - set(ENTERPRISE_FIELDS)
+    if unknown:
+        raise TypeError(f"update_enterprise() got unexpected fields {sorted(unknown)}")
+    values = _clean_enterprise_values(values)
+    before = {field: getattr(enterprise, field) for field in ENTERPRISE_FIELDS}
+    changed = _changes(enterprise, values, ENTERPRISE_FIELDS)
+    if not changed:
+        return {}
+    try:
+        _validate_enterprise(enterprise)
+    except ValidationError:
+        for field, value in before.items():
+            setattr(enterprise, field, value)
+        raise
+    try:
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError as exc:
+        raise ValidationError({"uscc": _uscc_taken_message(enterprise.uscc)}) from exc
+    record(actor, "enterprise.updated", enterprise, changes=_audit_changes(changed))
+    return changed
+
+
+@transaction.atomic
+def update_enterprise(*, actor, enterprise: Enterprise, **values) -> dict[str, tuple[Any, Any]]:
+    """Change an enterprise's record. Returns ``{field: (old, new)}``; nothing is written if nothing differs."""
+    return _update_enterprise(actor=actor, enterprise=enterprise, values=values)
+
+
+# ----------------------------------------------------------------------------------------------
+# Contacts
+
+
+def _clean_contact_values(values: dict[str, Any]) -> dict[str, Any]:
+    cleaned = dict(values)
+    for key in ("name", "title"):
+        if key in cleaned:
+            cleaned[key] = normalise(cleaned[key] or "")
+    if "phone" in cleaned:
+        cleaned["phone"] = normalise_phone(cleaned["phone"] or "")
+    if "email" in cleaned:
+        cleaned["email"] = compact(cleaned["email"] or "")
+    return cleaned
+
+
+def _validate_contact(contact: EnterpriseContact) -> None:
+    errors: dict[str, list[str]] = {}
+    try:
+        contact.full_clean(exclude=["enterprise", "user"], validate_constraints=False)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if not contact.phone and not contact.email and "phone" not in errors:
+        errors.setdefault("phone", []).append(_("Give a phone number or an e-mail address to reach this contact."))
+    if errors:
+        raise ValidationError(errors)
+
+
+def _make_primary(contact: EnterpriseContact) -> None:
+    EnterpriseContact.objects.filter(enterprise_id=contact.enterprise_id, is_primary=True).exclude(
+        pk=contact.pk
+    ).update(is_primary=False)
+
+
+def _add_contact(
+    *, actor, enterprise: Enterprise, values: dict[str, Any], has_primary: bool | None = None
+) -> EnterpriseContact:
+    """``has_primary``: whether the enterprise has a main contact, when the caller knows."""
+    values = _clean_contact_values(values)
+    is_primary = bool(values.pop("is_primary", False))
+    if has_primary is None:
+        has_primary = EnterpriseContact.objects.filter(enterprise=enterprise, is_primary=True).exists()
+    contact = EnterpriseContact(enterprise=enterprise, **values)
+    contact.is_primary = is_primary or not has_primary
+    _validate_contact(contact)
+    if contact.is_primary and has_primary:
+        _make_primary(contact)
+    contact.save()
+    record(actor, "contact.added", enterprise, contact=contact.name, primary=contact.is_primary)
+    return contact
+
+
+@transaction.atomic
+def add_contact(
+    *,
+    actor,
+    enterprise: Enterprise,
+    name: str,
+    title: str = "",
+    phone: str = "",
+    email: str = "",
+    is_primary: bool = False,
+    user=None,
+) -> EnterpriseContact:
+    """Add a contact. The first contact of an enterprise becomes its main contact; there is only one."""
+    return _add_contact(
+        actor=actor,
+        enterprise=enterprise,
+        values={"name": name, "title": title, "phone": phone, "email": email, "is_primary": is_primary, "user": user},
+    )
+
+
+def _update_contact(*, actor, contact: EnterpriseContact, values: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    unknown = set(values) - set(CONTACT_FIELDS)
+    if unknown:
+        raise TypeError(f"update_contact() got unexpected fields {sorted(unknown)}")
+    values = _clean_contact_values(values)
+    if values.get("is_primary") is False and contact.is_primary:
+        values.pop("is_primary")  # the main contact stays main until another one is made main
+    before = {field: getattr(contact, field) for field in CONTACT_FIELDS}
+    changed = _changes(contact, values, CONTACT_FIELDS)
+    if not changed:
+        return {}
+    try:
+        _validate_contact(contact)
+    except ValidationError:
+        for field, value in before.items():
+            setattr(contact, field, value)
+        raise
+    if contact.is_primary:
+        _make_primary(contact)
+    contact.save()
+    record(actor, "contact.updated", contact.enterprise, contact=contact.name, changes=_audit_changes(changed))
+    return changed
+
+
+@transaction.atomic
+def update_contact(*, actor, contact: EnterpriseContact, **values) -> dict[str, tuple[Any, Any]]:
+    """Change a contact; ``is_primary=True`` makes it the main contact (the previous one stops being main)."""
+    return _update_contact(actor=actor, contact=contact, values=values)
+
+
+@transaction.atomic
+def remove_contact(*, actor, contact: EnterpriseContact) -> None:
+    """Remove a contact. If it was the main contact, the longest-standing other contact becomes main."""
+    enterprise = contact.enterprise
+    was_primary = contact.is_primary
+    name = contact.name
+    contact.delete()
+    successor = None
+    if was_primary:
+        successor = EnterpriseContact.objects.filter(enterprise=enterprise).order_by("pk").first()
+        if successor is not None:
+            successor.is_primary = True
+            successor.save(update_fields=["is_primary"])
+    record(
+        actor, "contact.removed", enterprise, contact=name, new_primary=successor.name if successor else None
+    )
+
+
+# ----------------------------------------------------------------------------------------------
+# Move-in and move-out
+
+
+def _move_in(
+    *, actor, enterprise: Enterprise, unit: Unit, started_on: datetime.date, known_new: bool = False
+) -> Occupancy:
+    """``known_new``: the caller knows the enterprise has no open occupancy of this unit."""
+    if not known_new and Occupancy.objects.filter(enterprise=enterprise, unit=unit, ended_on__isnull=True).exists():
+        raise ValidationError(
+            {
+                "unit_number": _("%(enterprise)s already occupies unit %(unit)s.")
+                % {"enterprise": enterprise, "unit": unit}
+            }
+        )
+    occupancy = Occupancy.objects.create(enterprise=enterprise, unit=unit, started_on=started_on)
+    record(
+        actor,
+        "occupancy.moved_in",
+        enterprise,
+        building=unit.floor.building.code,
+        floor=unit.floor.code,
+        unit=unit.number,
+        started_on=started_on,
+    )
+    return occupancy
+
+
+def _check_move_date(value, field: str) -> datetime.date:
+    if not isinstance(value, datetime.date):
+        raise ValidationError({field: _("Give a date.")})
+    if value > timezone.localdate() + datetime.timedelta(days=366):
+        raise ValidationError({field: _("The date is more than a year away.")})
+    return value
+
+
+@transaction.atomic
+def move_in(
+    *,
+    actor,
+    enterprise: Enterprise,
+    started_on: datetime.date | None,
+    unit: Unit | None = None,
+    floor: Floor | None = None,
+    unit_number: str = "",
+) -> Occupancy:
+    """The enterprise moves into ``unit`` (or into unit ``unit_number`` of ``floor``, created if new)."""
+    started_on = _check_move_date(started_on, "started_on")
+    if unit is None:
+        if floor is None:
+            raise ValidationError({"floor": _("Choose the floor.")})
+        unit, _created = find_or_create_unit(actor=actor, floor=floor, number=unit_number)
+    return _move_in(actor=actor, enterprise=enterprise, unit=unit, started_on=started_on)
+
+
+@transaction.atomic
+def move_out(*, actor, occupancy: Occupancy, ended_on: datetime.date | None) -> Occupancy:
+    """The enterprise leaves the unit on ``ended_on``; the occupancy is kept as history."""
+    ended_on = _check_move_date(ended_on, "ended_on")
+    occupancy = Occupancy.objects.select_for_update().select_related("unit__floor__building", "enterprise").get(
+        pk=occupancy.pk
+    )
+    if occupancy.ended_on is not None:
+        raise ValidationError(
+            {
+                "ended_on": _("This enterprise already moved out of this unit on %(date)s.")
+                % {"date": occupancy.ended_on}
+            }
+        )
+    if ended_on < occupancy.started_on:
+        raise ValidationError(
+            {
+                "ended_on": _("The move-out date cannot be before the move-in date (%(date)s).")
+                % {"date": occupancy.started_on}
+            }
+        )
+    occupancy.ended_on = ended_on
+    occupancy.save(update_fields=["ended_on"])
+    record(
+        actor,
+        "occupancy.moved_out",
+        occupancy.enterprise,
+        building=occupancy.unit.floor.building.code,
+        floor=occupancy.unit.floor.code,
+        unit=occupancy.unit.number,
+        ended_on=ended_on,
+    )
+    return occupancy
+
+
+def _change_move_in_date(*, actor, occupancy: Occupancy, started_on: datetime.date) -> None:
+    if occupancy.ended_on is not None and started_on > occupancy.ended_on:
+        raise ValidationError({"started_on": _("The move-in date cannot be after the move-out date.")})
+    old = occupancy.started_on
+    occupancy.started_on = started_on
+    occupancy.save(update_fields=["started_on"])
+    record(
+        actor,
+        "occupancy.updated",
+        occupancy.enterprise,
+        unit=occupancy.unit.number,
+        changes={"started_on": {"from": old, "to": started_on}},
+    )
