@@ -1,0 +1,198 @@
+"""Forms of the committee staff pages. They parse input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from louwei.buildings.models import Enterprise
+from louwei.core.forms import FormRenderer
+from louwei.core.text import normalise
+from louwei.core.validators import normalise_phone, validate_mobile, validate_phone
+
+from . import services
+from .models import AppointmentMethod, Term
+
+PHOTO_ACCEPT = "image/jpeg,image/png,image/webp"
+
+
+class Form(forms.Form):
+    """Forms of this app render with the design system's ``.field`` markup."""
+
+    default_renderer = FormRenderer
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class CommitteeForm(Form):
+    name = forms.CharField(label=_("Committee name"), max_length=100)
+    founded_on = forms.DateField(label=_("Founded on"), required=False, widget=DateInput())
+    phone = forms.CharField(
+        label=_("Committee phone"), required=False, max_length=20,
+        help_text=_("Shown on the public pages and the posters."), widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+
+    def clean_phone(self):
+        value = normalise_phone(self.cleaned_data.get("phone"))
+        if value:
+            validate_phone(value)
+        return value
+
+
+class TermForm(Form):
+    number = forms.IntegerField(label=_("Term number"), min_value=1, max_value=99)
+    started_on = forms.DateField(label=_("Starts on"), widget=DateInput())
+    ended_on = forms.DateField(
+        label=_("Ends on"), required=False, widget=DateInput(), help_text=_("Leave empty while the term runs.")
+    )
+
+
+class EnterpriseChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.name
+
+
+class PhotoField(forms.FileField):
+    """Any file; the service checks with Pillow that it is a JPEG, PNG or WebP image of allowed size."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Photo"))
+        kwargs.setdefault("help_text", _("JPEG, PNG or WebP; a head-and-shoulders picture looks best on the poster."))
+        kwargs.setdefault("widget", forms.FileInput(attrs={"accept": PHOTO_ACCEPT}))
+        super().__init__(**kwargs)
+
+
+class AppointmentFields(Form):
+    """Who, how and from when; shared by appointing and replacing."""
+
+    person = forms.CharField(
+        label=_("Existing person: mobile number or username"), required=False, max_length=64,
+        widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
+    )
+    new_name = forms.CharField(label=_("Or a new person: name"), required=False, max_length=64)
+    new_phone = forms.CharField(
+        label=_("New person's mobile number"), required=False, max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+    enterprise = EnterpriseChoiceField(
+        label=_("Their enterprise"), queryset=Enterprise.objects.none(), required=False,
+        empty_label=_("— none —"),
+    )
+    method = forms.ChoiceField(
+        label=_("How appointed"), choices=AppointmentMethod.choices, widget=forms.RadioSelect,
+        initial=AppointmentMethod.ASSIGNED,
+    )
+    nominated_by = EnterpriseChoiceField(
+        label=_("Nominated by"), queryset=Enterprise.objects.none(), required=False, empty_label=_("— none —"),
+        help_text=_("Only when nominated by an enterprise."),
+    )
+    term = forms.ModelChoiceField(label=_("Term"), queryset=Term.objects.none(), empty_label=None)
+    started_on = forms.DateField(label=_("From"), widget=DateInput())
+    public_phone = forms.CharField(
+        label=_("Phone shown on the floor"), required=False, max_length=20,
+        help_text=_("Leave empty to show the person's mobile number."),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    photo = PhotoField()
+
+    def __init__(self, *args, building, terms, current_term=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        enterprises = Enterprise.objects.in_building(building).order_by("name")
+        self.fields["enterprise"].queryset = enterprises
+        self.fields["nominated_by"].queryset = enterprises
+        self.fields["term"].queryset = Term.objects.filter(pk__in=[t.pk for t in terms]).order_by("-number")
+        self.fields["term"].label_from_instance = lambda t: t.title
+        if current_term is not None:
+            self.fields["term"].initial = current_term.pk
+        self.fields["started_on"].initial = timezone.localdate()
+        self.person_obj = None
+
+    def clean_person(self):
+        login = normalise(self.cleaned_data.get("person"))
+        if not login:
+            return ""
+        self.person_obj = services.find_person(login)
+        if self.person_obj is None:
+            raise forms.ValidationError(
+                _("No one with this mobile number or username; enter a new person's name and mobile number below.")
+            )
+        return login
+
+    def clean_new_phone(self):
+        value = normalise_phone(self.cleaned_data.get("new_phone"))
+        if value:
+            validate_mobile(value)
+        return value
+
+    def clean_public_phone(self):
+        value = normalise_phone(self.cleaned_data.get("public_phone"))
+        if value:
+            validate_phone(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        has_person = bool(data.get("person"))
+        has_new = bool(normalise(data.get("new_name")) or data.get("new_phone"))
+        if not has_person and not has_new and "person" not in self.errors:
+            raise forms.ValidationError(_("Pick an existing person or enter a new person's name and mobile number."))
+        if has_person and has_new:
+            raise forms.ValidationError(_("Pick an existing person or enter a new one, not both."))
+        if has_new and not (normalise(data.get("new_name")) and data.get("new_phone")):
+            raise forms.ValidationError(_("A new person needs both a name and a mobile number."))
+        if data.get("method") == AppointmentMethod.NOMINATED and not data.get("nominated_by"):
+            self.add_error("nominated_by", _("Name the enterprise that nominated the floor leader."))
+        return data
+
+
+class AppointForm(AppointmentFields):
+    pass
+
+
+class ReplaceForm(AppointmentFields):
+    reason = forms.CharField(label=_("Why the current leader leaves"), required=False, max_length=200)
+
+    field_order = ["person", "new_name", "new_phone", "enterprise", "method", "nominated_by", "term", "started_on",
+                   "public_phone", "photo", "reason"]
+
+
+class EndForm(Form):
+    ended_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    reason = forms.CharField(
+        label=_("Reason"), required=False, max_length=200,
+        help_text=_("For example: moved out of the building, end of term, stepped down."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["ended_on"].initial = timezone.localdate()
+
+
+class LeaderEditForm(Form):
+    public_phone = forms.CharField(
+        label=_("Phone shown on the floor"), required=False, max_length=20,
+        help_text=_("Leave empty to show the person's mobile number."),
+        widget=forms.TextInput(attrs={"inputmode": "tel"}),
+    )
+    enterprise = EnterpriseChoiceField(
+        label=_("Their enterprise"), queryset=Enterprise.objects.none(), required=False, empty_label=_("— none —"),
+    )
+    photo = PhotoField(label=_("New photo"))
+    remove_photo = forms.BooleanField(label=_("Remove the photo"), required=False)
+
+    def __init__(self, *args, building, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["enterprise"].queryset = Enterprise.objects.in_building(building).order_by("name")
+
+    def clean_public_phone(self):
+        value = normalise_phone(self.cleaned_data.get("public_phone"))
+        if value:
+            validate_phone(value)
+        return value

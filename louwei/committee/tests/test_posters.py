@@ -1,0 +1,201 @@
+import io
+import re
+
+import pypdfium2 as pdfium
+import pytest
+import zxingcpp
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone, translation
+from pypdf import PdfReader
+
+from louwei.committee import posters, services
+
+from .conftest import Tower, image_bytes, upload
+
+pytestmark = pytest.mark.django_db
+
+SITE = "https://louwei.example.cn"
+
+
+@pytest.fixture(autouse=True)
+def _site_url(settings):
+    settings.SITE_URL = SITE
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text)
+
+
+def page_texts(pdf: bytes) -> list[str]:
+    return [squash(page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+
+def qr_texts(pdf: bytes, index: int = 0) -> list[str]:
+    image = pdfium.PdfDocument(pdf)[index].render(scale=3).to_pil()
+    return [barcode.text for barcode in zxingcpp.read_barcodes(image)]
+
+
+def embedded_fonts(pdf: bytes) -> set[str]:
+    """Names of the fonts whose program is embedded in the PDF (FontFile, FontFile2 or FontFile3)."""
+    names = set()
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        for ref in page["/Resources"]["/Font"].values():
+            font = ref.get_object()
+            for descendant in font.get("/DescendantFonts", [font]):
+                descriptor = descendant.get_object()["/FontDescriptor"].get_object()
+                if any(key in descriptor for key in ("/FontFile", "/FontFile2", "/FontFile3")):
+                    names.add(str(descriptor["/FontName"]))
+    return names
+
+
+@pytest.fixture
+def tower20(db):
+    tower = Tower(floors=20, enterprises_per_floor=1, code="XCFZ-B")
+    services.end_floor_leader(actor=None, leader=tower.leaders[7], ended_on=timezone.localdate())
+    return tower
+
+
+def test_building_pdf_has_one_page_per_floor_with_leader_phone_and_qr(tower20):
+    with translation.override("zh-hans"):
+        pdf = posters.building_posters(tower20.building)
+    texts = page_texts(pdf)
+    assert len(texts) == 20
+    for floor, text in zip(tower20.floors, texts, strict=True):
+        assert "有事找楼长" in text
+        assert squash(tower20.building.name) in text
+        if floor.number == 7:
+            assert "本层楼长暂缺" in text and "0537-2345678" in text  # vacant: the committee's phone
+            assert squash(tower20.leaders[7].user.name) not in text
+        else:
+            leader = tower20.leaders[floor.number]
+            assert squash(leader.user.name) in text, floor.number
+            assert leader.public_phone in text, floor.number
+            assert squash(leader.enterprise.name) in text
+    # the QR code on a page decodes to that floor's public page
+    for index in (0, 6, 19):
+        floor = tower20.floors[index]
+        assert qr_texts(pdf, index) == [SITE + reverse("committee:floor_page", args=[floor.code])]
+
+
+def test_chinese_font_is_embedded(tower):
+    pdf = posters.floor_poster(tower.floor(1))
+    fonts = embedded_fonts(pdf)
+    assert fonts, "no embedded font"
+    # Every font is the bundled Noto Sans SC (declared as "Louwei Sans"), subset to the glyphs used
+    # ("ABCDEF+" prefix): no system font stands in for a missing glyph.
+    assert all(re.fullmatch(r"/[A-Z]{6}\+Louwei-Sans(-Bold)?", name) for name in fonts), fonts
+    assert len(fonts) == 2  # regular and bold
+
+
+def test_floor_poster_with_photo(tower):
+    leader = tower.leaders[1]
+    services.update_floor_leader(actor=None, leader=leader, photo=upload(image_bytes()))
+    pdf = posters.floor_poster(tower.floor(1))
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1
+    images = list(reader.pages[0].images)
+    assert images, "the photo is in the PDF"
+    assert qr_texts(pdf) == [SITE + "/f/" + tower.floor(1).code + "/"]
+
+
+def test_poster_text_follows_the_language(tower):
+    with translation.override("en"):
+        text = page_texts(posters.floor_poster(tower.floor(1)))[0]
+    assert squash("Need help? Ask your floor leader") in text and "有事找楼长" not in text
+
+
+def test_long_names_still_make_one_page_per_floor(tower):
+    leader = tower.leaders[1]
+    leader.user.name = "阿卜杜热合曼·买买提明"
+    leader.user.save()
+    leader.enterprise.name = "山东省新城发展大厦B座物业服务与信息技术咨询及人力资源外包管理有限责任公司济宁分公司"
+    leader.enterprise.save()
+    tower.building.name = "新城发展大厦B座（新城区商务中心区金融港二期）"
+    tower.building.save()
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            pdf = posters.building_posters(tower.building)
+        texts = page_texts(pdf)
+        assert len(texts) == len(tower.floors), language
+        assert squash(leader.user.name) in texts[0] and leader.public_phone in texts[0]
+
+
+def test_poster_fetches_nothing_but_the_bundled_fonts():
+    fetcher = posters.PosterFetcher()
+    with pytest.raises(ValueError):
+        fetcher.fetch("file:///etc/passwd")
+    with pytest.raises(ValueError):
+        fetcher.fetch("http://example.com/x.png")
+    font = posters.font_path("regular").as_uri()
+    assert fetcher.fetch(font).status in (None, 200)
+
+
+# --- from the web -------------------------------------------------------------------------------
+
+
+def test_secretary_downloads_the_building_posters(client, tower, people):
+    client.force_login(people["secretary"])
+    response = client.get(reverse("committee:building_posters", args=[tower.building.code]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert f'filename="posters-{tower.building.code}.pdf"' in response["Content-Disposition"]
+    assert len(PdfReader(io.BytesIO(response.content)).pages) == len(tower.floors)
+
+
+def test_a_floor_leader_prints_their_own_floor_only(client, tower, people):
+    client.force_login(people["leader"])  # floor 2
+    own = client.get(reverse("committee:floor_poster", args=[tower.floor(2).code]))
+    assert own.status_code == 200 and own["Content-Type"] == "application/pdf"
+    assert f'filename="poster-{tower.floor(2).code}.pdf"' in own["Content-Disposition"]
+    assert client.get(reverse("committee:floor_poster", args=[tower.floor(1).code])).status_code == 403
+    assert client.get(reverse("committee:building_posters", args=[tower.building.code])).status_code == 403
+
+
+@pytest.mark.parametrize("who", ["employee", "contact", "other_secretary", "nobody"])
+def test_others_may_not_print_posters(client, tower, people, who):
+    client.force_login(people[who])
+    assert client.get(reverse("committee:floor_poster", args=[tower.floor(1).code])).status_code == 403
+    assert client.get(reverse("committee:building_posters", args=[tower.building.code])).status_code == 403
+
+
+def test_property_staff_may_print(client, tower, people):
+    client.force_login(people["property"])
+    assert client.get(reverse("committee:building_posters", args=[tower.building.code])).status_code == 200
+
+
+def test_unknown_floor_poster_is_404(client, people, tower):
+    client.force_login(people["secretary"])
+    assert client.get(reverse("committee:floor_poster", args=["NOPE-01"])).status_code == 404
+
+
+# --- from the command line ----------------------------------------------------------------------
+
+
+def test_command_writes_the_building_pdf(tower, tmp_path):
+    out = tmp_path / "posters.pdf"
+    stdout = io.StringIO()
+    call_command("floor_posters", "--building", tower.building.code, "--out", str(out), stdout=stdout)
+    assert out.exists() and "wrote" in stdout.getvalue()
+    texts = page_texts(out.read_bytes())
+    assert len(texts) == len(tower.floors)
+    assert all("有事找楼长" in t for t in texts)  # zh-hans by default
+
+
+def test_command_one_floor_in_english(tower, tmp_path):
+    out = tmp_path / "floor2.pdf"
+    call_command("floor_posters", "--building", tower.building.code.lower(), "--out", str(out), "--floor", "2",
+                 "--language", "en", stdout=io.StringIO())
+    texts = page_texts(out.read_bytes())
+    assert len(texts) == 1
+    assert squash(tower.leaders[2].user.name) in texts[0] and "Askyourfloorleader" in texts[0]
+    assert qr_texts(out.read_bytes()) == [SITE + reverse("committee:floor_page", args=[tower.floor(2).code])]
+
+
+def test_command_refuses_unknown_building_or_floor(tower, tmp_path):
+    with pytest.raises(CommandError):
+        call_command("floor_posters", "--building", "NOPE", "--out", str(tmp_path / "x.pdf"))
+    with pytest.raises(CommandError):
+        call_command("floor_posters", "--building", tower.building.code, "--floor", "99",
+                     "--out", str(tmp_path / "x.pdf"))
+    assert not (tmp_path / "x.pdf").exists()
