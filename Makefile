@@ -56,7 +56,7 @@ test: install-test messages
 
 check-deploy: install
 	DJANGO_SETTINGS_MODULE=louwei.settings.production SECRET_KEY=$$($(PY) -c "import secrets; print(secrets.token_urlsafe(60))") \
-	ALLOWED_HOSTS=louwei.example.org $(PY) manage.py check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=louwei.example.org SITE_URL=https://louwei.example.org $(PY) manage.py check --deploy --fail-level WARNING
 
 bench: install-test messages
 	$(PY) -m bench

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("louwei.committee.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
-    # Uploaded photos. In production nginx serves /media/ directly (README).
-    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
 ]
+if settings.LOUWEI_SERVE_MEDIA:
+    # Uploaded photos, for the laptop demo. In production nginx serves /media/ directly (README).
+    urlpatterns.append(
+        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
+    )

@@ -1,6 +1,5 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
-from django.db.models import Q
 
 from louwei.core.validators import normalise_phone
 
@@ -13,10 +12,11 @@ class UsernameOrPhoneBackend(ModelBackend):
             return None
         User = get_user_model()
         login = username.strip()
-        phone = normalise_phone(login)
-        try:
-            user = User.objects.get(Q(username=login) | Q(phone=phone))
-        except (User.DoesNotExist, User.MultipleObjectsReturned):
+        # The username first: a person whose username is someone else's mobile number still logs in.
+        user = User.objects.filter(username=login).first()
+        if user is None:
+            user = User.objects.filter(phone=normalise_phone(login)).first()
+        if user is None:
             User().set_password(password)  # equalise timing with a real check
             return None
         if user.check_password(password) and self.user_can_authenticate(user):

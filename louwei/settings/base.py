@@ -152,6 +152,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOUWEI_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 LOUWEI_MAX_ROSTER_BYTES = 5 * 1024 * 1024
 LOUWEI_MAX_ROSTER_ROWS = 5000
+# Serve uploads (floor leaders' photos) from Django itself: the laptop demo; production leaves it to nginx.
+LOUWEI_SERVE_MEDIA = env_bool("LOUWEI_SERVE_MEDIA", True)
+LOUWEI_PRODUCTION = False
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
 

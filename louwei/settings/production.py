@@ -22,6 +22,15 @@ if not ALLOWED_HOSTS:
 # Behind nginx every request comes from the proxy: rate limits count the client address that
 # nginx passes in X-Real-IP (`proxy_set_header X-Real-IP $remote_addr;`).
 RATELIMIT_IP_META_KEY = "louwei.accounts.ratelimit.real_ip"
+# The public address printed in poster QR codes and e-mail links: never the development default.
+SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
+if not SITE_URL.startswith(("https://", "http://")) or "127.0.0.1" in SITE_URL or "localhost" in SITE_URL:
+    raise ImproperlyConfigured("Set SITE_URL to the public address, e.g. SITE_URL=https://louwei.example.gov.cn")
+# nginx serves /media/ (README); Django does not.
+LOUWEI_SERVE_MEDIA = env_bool("LOUWEI_SERVE_MEDIA", False)
+# The demo building has public passwords: load_demo refuses to run here.
+LOUWEI_PRODUCTION = True
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", str(60 * 60 * 24 * 365)))

@@ -31,6 +31,17 @@ def test_login_by_mobile_number_however_it_is_typed(client, typed):
     assert client.get("/me/").wsgi_request.user == user
 
 
+def test_a_username_that_is_another_persons_mobile_number_still_logs_in(client):
+    """People created by their mobile number get it as username; another person may hold it as phone."""
+    by_username = UserFactory(username="13912345678", phone="13800000001")
+    by_phone = UserFactory(username="other", phone="13912345678")
+    client.post("/login/", {"username": "13912345678", "password": PASSWORD})
+    assert client.get("/me/").wsgi_request.user == by_username
+    client.post("/logout/")
+    client.post("/login/", {"username": "other", "password": PASSWORD})
+    assert client.get("/me/").wsgi_request.user == by_phone
+
+
 def test_wrong_password_fails_with_a_message(client):
     UserFactory(username="wangjg")
     response = client.post("/login/", {"username": "wangjg", "password": "not-the-password"})

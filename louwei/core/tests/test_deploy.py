@@ -15,6 +15,7 @@ def test_production_settings_pass_check_deploy_without_warnings():
         DJANGO_SETTINGS_MODULE="louwei.settings.production",
         SECRET_KEY=secrets.token_urlsafe(45)[:60],
         ALLOWED_HOSTS="louwei.example.gov.cn",
+        SITE_URL="https://louwei.example.gov.cn",
     )
     assert len(env["SECRET_KEY"]) == 60
     result = subprocess.run(

@@ -1,6 +1,7 @@
 """``python manage.py load_demo [--if-empty]``: the article's building, ready to explore."""
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from louwei.buildings.models import Building
 from louwei.demo import data
@@ -20,6 +21,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options):
+        if settings.LOUWEI_PRODUCTION:
+            raise CommandError(
+                "load_demo refuses to run with the production settings: the demo logins have a public password."
+            )
         if options["if_empty"] and Building.objects.exists():
             if options["verbosity"] >= 1:
                 self.stdout.write("The database already has buildings; the demo was not loaded.")
