@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.static import serve
 
 urlpatterns = [
+    path("", include("louwei.home.urls")),
     path("", include("louwei.core.urls")),
     path("", include("louwei.accounts.urls")),
     path("", include("louwei.buildings.urls")),

@@ -149,7 +149,7 @@ def test_the_navigation_costs_a_fixed_number_of_queries(client, make_building, p
     """Rendering the shell reads the roles once and the buildings once, whatever their number."""
     from django.test import RequestFactory
 
-    from louwei.core.navigation import Navigation
+    from louwei.home.navigation import Navigation
 
     for floors in (1, 6):
         building = make_building(floors=floors)

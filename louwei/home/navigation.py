@@ -2,7 +2,6 @@
 navigation (desktop), the phone menu and the bottom tab bar.
 
 Built lazily: a page that never shows the navigation (an htmx fragment) costs no query.
-Destinations whose URL does not exist (yet) are left out instead of breaking every page.
 """
 
 from __future__ import annotations
@@ -11,7 +10,7 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from django.db.models import Q
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from louwei import access
@@ -32,11 +31,8 @@ class NavItem:
     current: bool = False
 
 
-def _reverse(name: str, *args) -> str | None:
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return None
+def _reverse(name: str, *args) -> str:
+    return reverse(name, args=args)
 
 
 class Navigation:
@@ -107,7 +103,7 @@ class Navigation:
                 seen.add(url)
                 items.append(NavItem(key, label, url, icon))
 
-        add("home", _("Home"), _reverse("core:home"), "home")
+        add("home", _("Home"), _reverse("home:index"), "home")
         if not self.authenticated:
             add("login", _("Log in"), _reverse("accounts:login"), "login")
             return self._mark_current(items)

@@ -19,7 +19,7 @@ from louwei.testing.factories import (
     grant,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("shell_urls")]
+pytestmark = [pytest.mark.django_db]
 
 
 def text(response) -> str:

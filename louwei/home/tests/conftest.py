@@ -1,0 +1,1 @@
+from louwei.testing.fixtures import make_building, person  # noqa: F401 (fixtures)

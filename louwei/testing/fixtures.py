@@ -1,0 +1,44 @@
+"""Fixtures shared by several apps' tests (imported by their conftest.py)."""
+
+import pytest
+
+from louwei.testing.factories import (
+    BuildingFactory,
+    FloorFactory,
+    FloorLeaderFactory,
+    UserFactory,
+    enterprise_on,
+    grant,
+)
+
+
+@pytest.fixture
+def make_building():
+    """A building with ``floors`` floors, ``per_floor`` enterprises on each and a serving leader on
+    the first ``leaders`` floors (each leader's own enterprise is on their floor too)."""
+
+    def make(*, floors=3, per_floor=1, leaders=1, **kwargs):
+        building = BuildingFactory(**kwargs)
+        floor_list = [FloorFactory(building=building, number=n) for n in range(1, floors + 1)]
+        for floor in floor_list:
+            for _ in range(per_floor):
+                enterprise_on(floor)
+        for floor in floor_list[:leaders]:
+            FloorLeaderFactory(floor=floor)
+        return building
+
+    return make
+
+
+@pytest.fixture
+def person():
+    """A user holding one role: person(kind, scope)."""
+
+    def make(kind=None, scope=None, **kwargs):
+        user = UserFactory(**kwargs)
+        if kind is not None:
+            grant(user, kind, scope)
+        return user
+
+    return make
+
