@@ -78,17 +78,13 @@ def active_roles(user) -> list[Role]:
     """The person's active roles, read once per request and kept on the user object."""
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    cached = getattr(user, "_louwei_roles", None)
-    if cached is None:
-        cached = list(Role.objects.active().filter(user=user).select_related("floor"))
-        user._louwei_roles = cached
-    return cached
+    return user.active_roles()
 
 
 def forget(user) -> None:
     """Drop the cached roles (after a role changed within the same request or test)."""
-    if hasattr(user, "_louwei_roles"):
-        del user._louwei_roles
+    if user is not None and getattr(user, "is_authenticated", False):
+        user.forget_roles()
 
 
 def role_kinds(user) -> set[str]:

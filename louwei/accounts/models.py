@@ -72,6 +72,18 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.name or self.username
 
+    def active_roles(self) -> list["Role"]:
+        """The person's active roles, read once and kept on this object (one query per request)."""
+        if self._active_roles is None:
+            self._active_roles = list(Role.objects.active().filter(user=self).select_related("floor"))
+        return self._active_roles
+
+    def forget_roles(self) -> None:
+        """Drop the kept roles, after a role was granted or ended."""
+        self._active_roles = None
+
+    _active_roles: list | None = None
+
     def save(self, *args, **kwargs):
         if self.phone == "":
             self.phone = None

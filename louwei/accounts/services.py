@@ -9,7 +9,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from louwei import access
 from louwei.core import audit
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone
@@ -110,7 +109,7 @@ def grant_role(*, actor, user: User, kind: str, scope) -> Role:
         )
     role = Role.objects.create(user=user, kind=kind, **{field: scope})
     audit.record(actor, "role.grant", role, user=user.pk, kind=kind.value, scope=str(scope), scope_id=scope.pk)
-    access.forget(user)
+    user.forget_roles()
     return role
 
 
@@ -127,5 +126,5 @@ def end_role(*, actor, role: Role, ended_at=None) -> Role:
     current.save(update_fields=["ended_at"])
     audit.record(actor, "role.end", current, user=current.user_id, kind=current.kind, scope=str(current.scope))
     # The person's roles may be cached on the user object of this request (or test): drop them.
-    access.forget(role.user)
+    role.user.forget_roles()
     return role

@@ -141,8 +141,7 @@ def grant(user: User, kind: str, scope) -> Role:
 
     field = SCOPE_OF_ROLE[RoleKind(kind)]
     role = Role.objects.create(user=user, kind=kind, **{field: scope})
-    if hasattr(user, "_louwei_roles"):
-        del user._louwei_roles
+    user.forget_roles()
     return role
 
 
