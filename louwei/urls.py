@@ -12,8 +12,13 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]
+
+
+def media(request, path):
+    """Uploaded photos, for the laptop demo; MEDIA_ROOT is read per request, not at import."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.LOUWEI_SERVE_MEDIA:
-    # Uploaded photos, for the laptop demo. In production nginx serves /media/ directly (README).
-    urlpatterns.append(
-        path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})
-    )
+    # In production nginx serves /media/ directly (README).
+    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media))

@@ -46,7 +46,10 @@ class CommitteeForm(Form):
 
 
 class TermForm(Form):
-    number = forms.IntegerField(label=_("Term number"), min_value=1, max_value=99)
+    number = forms.IntegerField(
+        label=_("Term number"), min_value=1, max_value=99, required=False,
+        help_text=_("Leave empty to number it after the last term."),
+    )
     started_on = forms.DateField(label=_("Starts on"), widget=DateInput())
     ended_on = forms.DateField(
         label=_("Ends on"), required=False, widget=DateInput(), help_text=_("Leave empty while the term runs.")
@@ -150,6 +153,13 @@ class AppointmentFields(Form):
         if data.get("method") == AppointmentMethod.NOMINATED and not data.get("nominated_by"):
             self.add_error("nominated_by", _("Name the enterprise that nominated the floor leader."))
         return data
+
+    def person_arguments(self) -> dict:
+        """The service's ``user`` (someone found) or ``new_person`` (to be created with the appointment)."""
+        if self.person_obj is not None:
+            return {"user": self.person_obj}
+        data = self.cleaned_data
+        return {"new_person": services.NewPerson(name=data["new_name"], phone=data["new_phone"])}
 
 
 class AppointForm(AppointmentFields):

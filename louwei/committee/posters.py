@@ -23,6 +23,7 @@ from weasyprint.urls import URLFetcher
 from louwei.buildings.models import Building, Floor
 
 from . import queries
+from .templatetags.committee_tags import public_name
 
 FONT_FILES = {
     "regular": "fonts/NotoSansSC-Regular-GB2312.woff2",
@@ -91,7 +92,7 @@ def poster_context(pages: list[queries.FloorPage]) -> dict:
             "page": page,
             "floor": page.floor,
             "leader": page.leader,
-            "name_size": name_size(page.leader.user.name or page.leader.user.username) if page.leader else "",
+            "name_size": name_size(public_name(page.leader.user)) if page.leader else "",
             "photo": photo_data_uri(page.leader),
             "qr": qr_data_uri(url),
             "url": url,

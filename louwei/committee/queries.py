@@ -9,6 +9,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from louwei.buildings.models import Building, Floor, Occupancy
+from louwei.centre.models import ServiceCentre
+from louwei.centre.queries import centre_of
 
 from .models import BuildingCommittee, FloorLeader, Term
 
@@ -17,11 +19,6 @@ LEADER_RELATED = ("user", "enterprise", "nominated_by", "term")
 
 def serving_leaders_qs() -> QuerySet[FloorLeader]:
     return FloorLeader.objects.serving().select_related(*LEADER_RELATED)
-
-
-def serving_leaders_by_floor(building: Building) -> dict[int, FloorLeader]:
-    """The serving leader of each floor of ``building``, keyed by floor id (one query)."""
-    return {leader.floor_id: leader for leader in serving_leaders_qs().filter(floor__building=building)}
 
 
 def floors_with_leaders(building: Building, *, history: bool = False) -> list[Floor]:
@@ -43,33 +40,10 @@ def floors_with_leaders(building: Building, *, history: bool = False) -> list[Fl
     return floors
 
 
-def floor_history(floor: Floor) -> QuerySet[FloorLeader]:
-    """Every appointment of ``floor``, newest first."""
-    return FloorLeader.objects.filter(floor=floor).select_related(*LEADER_RELATED).order_by("-started_on", "-pk")
-
-
-def building_history(building: Building) -> QuerySet[FloorLeader]:
-    """Every appointment in ``building``, by floor, newest first."""
-    return (
-        FloorLeader.objects.filter(floor__building=building)
-        .select_related("floor", *LEADER_RELATED)
-        .order_by("floor__number", "-started_on", "-pk")
-    )
-
-
 def committee_of(building: Building) -> BuildingCommittee | None:
     try:
         return building.committee
     except BuildingCommittee.DoesNotExist:
-        return None
-
-
-def service_centre_of(building: Building):
-    from louwei.centre.models import ServiceCentre
-
-    try:
-        return building.service_centre
-    except ServiceCentre.DoesNotExist:
         return None
 
 
@@ -88,13 +62,15 @@ def current_term(terms: list[Term], on=None) -> Term | None:
     return terms[0] if terms else None
 
 
+def next_term_number(terms) -> int:
+    """The number the committee's next term gets: one after the highest so far, 1 for the first."""
+    return max((t.number for t in terms), default=0) + 1
+
+
 def building_by_code(code: str) -> Building:
-    """The building with its committee, service centre (and its floor) and property company; 404 if unknown."""
+    """The building with its committee, property company and Party committee; 404 if unknown."""
     return get_object_or_404(
-        Building.objects.select_related(
-            "committee", "service_centre", "service_centre__floor", "property_company", "party_committee"
-        ),
-        code=code.upper(),
+        Building.objects.select_related("committee", "property_company", "party_committee"), code=code.upper()
     )
 
 
@@ -104,7 +80,7 @@ class CommitteeOverview:
 
     building: Building
     committee: BuildingCommittee | None
-    centre: object | None
+    centre: ServiceCentre | None
     terms: list[Term]
     term: Term | None
     floors: list[Floor]
@@ -118,14 +94,15 @@ class CommitteeOverview:
         return sum(1 for f in self.floors if f.leader is not None)
 
 
-def committee_overview(building: Building, *, history: bool = False) -> CommitteeOverview:
-    """A fixed number of queries whatever the number of floors, leaders and enterprises."""
+def committee_overview(building: Building, *, history: bool = False, centre: bool = True) -> CommitteeOverview:
+    """A fixed number of queries whatever the number of floors, leaders and enterprises. ``centre=False``
+    spares the service centre's two queries on pages that do not show it."""
     committee = committee_of(building)
     terms = terms_of(committee)
     return CommitteeOverview(
         building=building,
         committee=committee,
-        centre=service_centre_of(building),
+        centre=centre_of(building) if centre else None,
         terms=terms,
         term=current_term(terms),
         floors=floors_with_leaders(building, history=history),
@@ -148,7 +125,7 @@ class FloorPage:
     leader: FloorLeader | None
     enterprises: list[FloorEnterprise]
     committee: BuildingCommittee | None
-    centre: object | None
+    centre: ServiceCentre | None
     term: Term | None
 
 
@@ -171,9 +148,7 @@ def floor_enterprises(floor: Floor) -> list[FloorEnterprise]:
 def floor_page(floor_code: str) -> FloorPage:
     """The public floor page (the QR target): 404 for an unknown floor code."""
     floor = get_object_or_404(
-        Floor.objects.select_related(
-            "building", "building__committee", "building__service_centre", "building__service_centre__floor"
-        ),
+        Floor.objects.select_related("building", "building__committee"),
         code=floor_code.upper(),  # a code typed by hand in lower case still finds the floor
     )
     building = floor.building
@@ -181,33 +156,30 @@ def floor_page(floor_code: str) -> FloorPage:
     return FloorPage(
         floor=floor,
         building=building,
-        leader=serving_leaders_qs().filter(floor=floor).first(),
+        leader=serving_leader(floor),
         enterprises=floor_enterprises(floor),
         committee=committee,
-        centre=service_centre_of(building),
+        centre=centre_of(building),
         term=current_term(terms_of(committee)),
     )
 
 
 def poster_pages(building: Building, floor: Floor | None = None) -> list[FloorPage]:
-    """What each poster shows, for one floor or every floor of the building; constant query count."""
+    """What each poster shows, for one floor of the building (that floor and its leader only are read) or
+    for every floor; a constant number of queries."""
     committee = committee_of(building)
-    centre = service_centre_of(building)
+    centre = centre_of(building)
     term = current_term(terms_of(committee))
-    floors = floors_with_leaders(building)
     if floor is not None:
-        floors = [f for f in floors if f.pk == floor.pk]
+        leaders = [(floor, serving_leader(floor))]
+    else:
+        leaders = [(f, f.leader) for f in floors_with_leaders(building)]
     return [
-        FloorPage(floor=f, building=building, leader=f.leader, enterprises=[], committee=committee, centre=centre,
+        FloorPage(floor=f, building=building, leader=leader, enterprises=[], committee=committee, centre=centre,
                   term=term)
-        for f in floors
+        for f, leader in leaders
     ]
 
 
 def serving_leader(floor: Floor) -> FloorLeader | None:
     return serving_leaders_qs().filter(floor=floor).first()
-
-
-def leaders_of_user(user) -> QuerySet[FloorLeader]:
-    """The appointments ``user`` serves in now, with their floors and buildings (for a floor leader's home)."""
-    return serving_leaders_qs().filter(user=user).select_related("floor__building")

@@ -10,8 +10,12 @@ rule "at most one serving leader per floor" with a partial unique constraint.
 
 from __future__ import annotations
 
+import functools
 import io
+import logging
 import uuid
+from contextvars import ContextVar
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,11 +33,64 @@ from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_mobile, validate_phone
 
 from .models import AppointmentMethod, BuildingCommittee, FloorLeader, Term
+from .queries import next_term_number
 
 PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 PHOTO_MAX_SIDE = 800
 PHOTO_MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own limit
 _UNSET = object()
+logger = logging.getLogger(__name__)
+
+
+# ----------------------------------------------------------------------------------------------
+# Stored files and rollbacks
+#
+# A photo is written to the storage before the transaction that refers to it commits (the row needs the
+# file's name). When the service then fails (refused after the write, or the commit itself fails), the
+# rows roll back and nothing refers to the file any more: the service deletes what it wrote. Django has
+# no "on rollback" hook, so a rollback of a caller's own enclosing transaction after a service returned
+# cannot be seen here; the views call one service each, outside any transaction of their own.
+
+_written_files: ContextVar[list | None] = ContextVar("committee_written_files", default=None)
+
+
+def _removes_files_on_failure(service):
+    """Delete the files ``service`` stored when it raises. Put it above ``@transaction.atomic`` so a failed
+    commit counts as a failure. A service called by another hands its files to the caller on success."""
+
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):
+        parent = _written_files.get()
+        mine: list = []
+        token = _written_files.set(mine)
+        try:
+            result = service(*args, **kwargs)
+        except BaseException:
+            _delete_files(mine)
+            raise
+        finally:
+            _written_files.reset(token)
+        if parent is not None:
+            parent.extend(mine)
+        return result
+
+    return wrapper
+
+
+def _store_file(field_file, content) -> None:
+    """Write ``content`` into the (unsaved) file field and note it for deletion if the service fails."""
+    field_file.save(content.name, content, save=False)
+    written = _written_files.get()
+    if written is not None:
+        written.append((field_file.storage, field_file.name))
+
+
+def _delete_files(files) -> None:
+    for storage, name in files:
+        try:
+            storage.delete(name)
+        except OSError:  # never hide the service's own error behind a clean-up problem
+            logger.warning("could not delete %s after a failed change", name, exc_info=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -85,6 +142,8 @@ def create_term(*, actor, committee: BuildingCommittee, number: int, started_on,
     """Open term ``number`` of the committee. A term still open that began earlier ends when this one starts."""
     if number is None or number < 1:
         raise ValidationError(_("A term number is 1 or more."), code="term_number")
+    if started_on is None:
+        raise ValidationError(_("Enter the date the term starts."), code="term_started_on_required")
     if ended_on is not None and ended_on <= started_on:
         raise ValidationError(_("A term must end after it starts."), code="term_dates")
     terms = list(Term.objects.select_for_update().filter(committee=committee))
@@ -109,8 +168,29 @@ def create_term(*, actor, committee: BuildingCommittee, number: int, started_on,
     return term
 
 
+@transaction.atomic
+def open_term(*, actor, building: Building, started_on, ended_on=None, number: int | None = None) -> Term:
+    """Open the building's next term (届): sets up the committee if the building has none yet, numbers the
+    term after the last one and ends the running term on the day the new one starts.
+
+    ``number`` is only given when a committee that already had terms before Louwei starts with, say, its
+    third one."""
+    committee = ensure_committee(actor=actor, building=building)  # locks the committee: numbers do not clash
+    if number is None:
+        number = next_term_number(list(Term.objects.filter(committee=committee)))
+    return create_term(actor=actor, committee=committee, number=number, started_on=started_on, ended_on=ended_on)
+
+
 # ----------------------------------------------------------------------------------------------
 # People
+
+
+@dataclass(frozen=True)
+class NewPerson:
+    """Someone Louwei does not know yet, appointed by name and mobile number; created with the appointment."""
+
+    name: str
+    phone: str
 
 
 @transaction.atomic
@@ -219,6 +299,7 @@ def _check_enterprise_in_building(enterprise: Enterprise | None, building: Build
 
 
 def _clean_public_phone(public_phone: str, user: User) -> str:
+    """The phone shown on the floor: the one given, else the person's own mobile number."""
     value = normalise_phone(public_phone) or (user.phone or "")
     if not value:
         raise ValidationError(
@@ -230,13 +311,37 @@ def _clean_public_phone(public_phone: str, user: User) -> str:
     return value
 
 
+def _check_start(started_on) -> None:
+    if started_on is None:
+        raise ValidationError(_("Enter the date the appointment starts."), code="started_on_required")
+    if started_on > timezone.localdate():
+        # The role is granted at once and a serving leader shows on the floor's page and poster at once,
+        # so an appointment is entered on (or after) its first day, not before.
+        raise ValidationError(
+            _("An appointment cannot start in the future; enter it on its first day."), code="started_on_future"
+        )
+
+
+def _check_person(user: User | None, new_person: NewPerson | None) -> None:
+    if user is None and new_person is None:
+        raise ValidationError(
+            _("Pick an existing person or enter a new person's name and mobile number."), code="person_required"
+        )
+    if user is not None and new_person is not None:
+        raise ValidationError(_("Pick an existing person or enter a new one, not both."), code="person_twice")
+    if user is not None and not user.is_active:
+        raise ValidationError(_("This person's account is disabled."), code="user_inactive")
+
+
+@_removes_files_on_failure
 @transaction.atomic
 def appoint_floor_leader(
-    *, actor, floor: Floor, user: User, term: Term, method: str, started_on,
-    enterprise: Enterprise | None = None, nominated_by: Enterprise | None = None, public_phone: str = "",
-    photo=None,
+    *, actor, floor: Floor, term: Term, method: str, started_on, user: User | None = None,
+    new_person: NewPerson | None = None, enterprise: Enterprise | None = None,
+    nominated_by: Enterprise | None = None, public_phone: str = "", photo=None,
 ) -> FloorLeader:
-    """Appoint ``user`` leader of ``floor`` in ``term``: grants the floor-leader role and links it.
+    """Appoint ``user`` (or ``new_person``, created here) leader of ``floor`` in ``term`` from ``started_on``
+    (today or earlier): grants the floor-leader role and links it.
 
     Refused (``ValidationError``) when the floor already has a serving leader."""
     building = floor.building
@@ -248,17 +353,16 @@ def appoint_floor_leader(
         raise ValidationError(_("Name the enterprise that nominated the floor leader."), code="nominated_by_required")
     if method != AppointmentMethod.NOMINATED:
         nominated_by = None
-    if started_on is None:
-        raise ValidationError(_("Enter the date the appointment starts."), code="started_on_required")
+    _check_start(started_on)
     if started_on < term.started_on or (term.ended_on is not None and started_on >= term.ended_on):
         raise ValidationError(
             _("The appointment must start within %(term)s.") % {"term": term.title}, code="started_on_term"
         )
-    if not user.is_active:
-        raise ValidationError(_("This person's account is disabled."), code="user_inactive")
+    _check_person(user, new_person)
     _check_enterprise_in_building(enterprise, building)
     _check_enterprise_in_building(nominated_by, building, nominating=True)
-    phone = _clean_public_phone(public_phone, user)
+    if user is not None:
+        phone = _clean_public_phone(public_phone, user)
     photo_file = prepare_photo(photo) if photo else None
 
     # Lock the floor so two appointments of the same floor queue up; the unique constraint is the backstop.
@@ -270,6 +374,9 @@ def appoint_floor_leader(
             % {"floor": floor.label, "name": serving.user},
             code="floor_has_leader",
         )
+    if new_person is not None:
+        user = create_person(actor=actor, name=new_person.name, phone=new_person.phone)
+        phone = _clean_public_phone(public_phone, user)
 
     role = (
         Role.objects.active()
@@ -283,7 +390,7 @@ def appoint_floor_leader(
         nominated_by=nominated_by, public_phone=phone, started_on=started_on, role=role,
     )
     if photo_file is not None:
-        leader.photo.save(photo_file.name, photo_file, save=False)
+        _store_file(leader.photo, photo_file)
     try:
         with transaction.atomic():
             leader.save()
@@ -331,24 +438,29 @@ def end_floor_leader(*, actor, leader: FloorLeader, ended_on, reason: str = "") 
     return leader
 
 
+@_removes_files_on_failure
 @transaction.atomic
 def replace_floor_leader(
-    *, actor, leader: FloorLeader, user: User, method: str, started_on, reason: str = "",
-    term: Term | None = None, enterprise: Enterprise | None = None, nominated_by: Enterprise | None = None,
-    public_phone: str = "", photo=None,
+    *, actor, leader: FloorLeader, method: str, started_on, user: User | None = None,
+    new_person: NewPerson | None = None, reason: str = "", term: Term | None = None,
+    enterprise: Enterprise | None = None, nominated_by: Enterprise | None = None, public_phone: str = "", photo=None,
 ) -> FloorLeader:
-    """End ``leader`` on ``started_on`` and appoint ``user`` from that day, in one transaction."""
-    if started_on is not None and started_on < leader.started_on:
+    """End ``leader`` on ``started_on`` and appoint ``user`` (or ``new_person``, created here) from that day,
+    in one transaction."""
+    _check_start(started_on)
+    if started_on < leader.started_on:
         raise ValidationError(
             _("The new floor leader cannot start before the current one started."), code="replace_before_start"
         )
     end_floor_leader(actor=actor, leader=leader, ended_on=started_on, reason=reason)
     return appoint_floor_leader(
-        actor=actor, floor=leader.floor, user=user, term=term or leader.term, method=method, started_on=started_on,
-        enterprise=enterprise, nominated_by=nominated_by, public_phone=public_phone, photo=photo,
+        actor=actor, floor=leader.floor, user=user, new_person=new_person, term=term or leader.term, method=method,
+        started_on=started_on, enterprise=enterprise, nominated_by=nominated_by, public_phone=public_phone,
+        photo=photo,
     )
 
 
+@_removes_files_on_failure
 @transaction.atomic
 def update_floor_leader(
     *, actor, leader: FloorLeader, public_phone=_UNSET, photo=_UNSET, enterprise=_UNSET
@@ -357,6 +469,8 @@ def update_floor_leader(
     leader = (
         FloorLeader.objects.select_for_update(of=("self",)).select_related("floor__building", "user").get(pk=leader.pk)
     )
+    if not leader.is_serving:
+        raise ValidationError(_("This appointment has already ended."), code="already_ended")
     changes: dict = {}
     if public_phone is not _UNSET:
         phone = _clean_public_phone(public_phone or "", leader.user)
@@ -373,7 +487,7 @@ def update_floor_leader(
         if photo:
             photo_file = prepare_photo(photo)
             old_photo = leader.photo.name or None
-            leader.photo.save(photo_file.name, photo_file, save=False)
+            _store_file(leader.photo, photo_file)
             changes["photo"] = "replaced" if old_photo else "added"
         elif leader.photo:
             old_photo = leader.photo.name

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -55,7 +54,7 @@ def manage(request, code):
     building = queries.building_by_code(code)
     access.require(request.user, Action.BUILDING_VIEW, building)
     can_manage = access.can(request.user, Action.COMMITTEE_MANAGE, building)
-    overview = queries.committee_overview(building, history=True)
+    overview = queries.committee_overview(building, history=True, centre=False)
     context = {
         "building": building,
         "overview": overview,
@@ -65,8 +64,7 @@ def manage(request, code):
                                 .values_list("pk", flat=True)),
     }
     if can_manage:
-        next_number = (overview.terms[0].number + 1) if overview.terms else 1
-        context["term_form"] = TermForm(initial={"number": next_number})
+        context["term_form"] = TermForm(initial={"number": queries.next_term_number(overview.terms)})
         context["committee_form"] = CommitteeForm(initial={
             "name": overview.committee.name if overview.committee else services.default_committee_name(building),
             "founded_on": overview.committee.founded_on if overview.committee else None,
@@ -106,9 +104,7 @@ def term_create(request, code):
     form = TermForm(request.POST)
     if form.is_valid():
         try:
-            with transaction.atomic():
-                committee = services.ensure_committee(actor=request.user, building=building)
-                term = services.create_term(actor=request.user, committee=committee, **form.cleaned_data)
+            term = services.open_term(actor=request.user, building=building, **form.cleaned_data)
         except ValidationError as error:
             _add_errors(form, error)
         else:
@@ -141,8 +137,8 @@ def appoint(request, floor_code):
     building = floor.building
     committee = queries.committee_of(building)
     terms = queries.terms_of(committee)
-    serving = queries.serving_leader(floor)
-    if serving is not None:
+    if request.method == "GET" and queries.serving_leader(floor) is not None:
+        # On a POST the service refuses instead, and the form shows why with what was entered.
         messages.info(request, _("%(floor)s already has a floor leader; end or replace the appointment.")
                       % {"floor": floor.label})
         return redirect(_manage_url(building) + f"#floor-{floor.number}")
@@ -151,20 +147,16 @@ def appoint(request, floor_code):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                user = form.person_obj or services.create_person(
-                    actor=request.user, name=data["new_name"], phone=data["new_phone"]
-                )
-                services.appoint_floor_leader(
-                    actor=request.user, floor=floor, user=user, term=data["term"], method=data["method"],
-                    started_on=data["started_on"], enterprise=data["enterprise"], nominated_by=data["nominated_by"],
-                    public_phone=data["public_phone"], photo=data["photo"],
-                )
+            leader = services.appoint_floor_leader(
+                actor=request.user, floor=floor, term=data["term"], method=data["method"],
+                started_on=data["started_on"], enterprise=data["enterprise"], nominated_by=data["nominated_by"],
+                public_phone=data["public_phone"], photo=data["photo"], **form.person_arguments(),
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("%(name)s is now the floor leader of %(floor)s.")
-                             % {"name": user, "floor": floor.label})
+                             % {"name": leader.user, "floor": floor.label})
             return redirect(_manage_url(building) + f"#floor-{floor.number}")
     return _staff_page(request, "committee/appoint.html", building, _("Appoint a floor leader"), {
         "floor": floor, "form": form, "terms": terms, "replacing": None,
@@ -176,7 +168,7 @@ def appoint(request, floor_code):
 def replace(request, pk):
     leader = _leader_for_manage(request, pk)
     floor, building = leader.floor, leader.floor.building
-    if not leader.is_serving:
+    if request.method == "GET" and not leader.is_serving:
         messages.info(request, _("This appointment has already ended."))
         return redirect(_manage_url(building))
     terms = queries.terms_of(queries.committee_of(building))
@@ -185,20 +177,17 @@ def replace(request, pk):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                user = form.person_obj or services.create_person(
-                    actor=request.user, name=data["new_name"], phone=data["new_phone"]
-                )
-                services.replace_floor_leader(
-                    actor=request.user, leader=leader, user=user, term=data["term"], method=data["method"],
-                    started_on=data["started_on"], reason=data["reason"], enterprise=data["enterprise"],
-                    nominated_by=data["nominated_by"], public_phone=data["public_phone"], photo=data["photo"],
-                )
+            new = services.replace_floor_leader(
+                actor=request.user, leader=leader, term=data["term"], method=data["method"],
+                started_on=data["started_on"], reason=data["reason"], enterprise=data["enterprise"],
+                nominated_by=data["nominated_by"], public_phone=data["public_phone"], photo=data["photo"],
+                **form.person_arguments(),
+            )
         except ValidationError as error:
             _add_errors(form, error)
         else:
             messages.success(request, _("%(name)s is now the floor leader of %(floor)s.")
-                             % {"name": user, "floor": floor.label})
+                             % {"name": new.user, "floor": floor.label})
             return redirect(_manage_url(building) + f"#floor-{floor.number}")
     return _staff_page(request, "committee/appoint.html", building, _("Replace the floor leader"), {
         "floor": floor, "form": form, "terms": terms, "replacing": leader,
@@ -210,7 +199,7 @@ def replace(request, pk):
 def end(request, pk):
     leader = _leader_for_manage(request, pk)
     floor, building = leader.floor, leader.floor.building
-    if not leader.is_serving:
+    if request.method == "GET" and not leader.is_serving:
         messages.info(request, _("This appointment has already ended."))
         return redirect(_manage_url(building))
     form = EndForm(request.POST or None)
@@ -233,7 +222,7 @@ def end(request, pk):
 def edit_leader(request, pk):
     leader = _leader_for_manage(request, pk)
     floor, building = leader.floor, leader.floor.building
-    if not leader.is_serving:
+    if request.method == "GET" and not leader.is_serving:
         messages.info(request, _("This appointment has already ended."))
         return redirect(_manage_url(building))
     initial = {"public_phone": leader.public_phone, "enterprise": leader.enterprise_id}

@@ -1,5 +1,6 @@
 import datetime
 import io
+from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -31,6 +32,12 @@ def image_bytes(fmt="JPEG", size=(1600, 1200), color=(200, 22, 29)) -> bytes:
     mode = "RGBA" if fmt == "PNG" else "RGB"
     Image.new(mode, size, color).save(out, format=fmt)
     return out.getvalue()
+
+
+def media_files(settings) -> list[str]:
+    """Every file under MEDIA_ROOT (a temporary folder per test), relative to it."""
+    root = Path(settings.MEDIA_ROOT)
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()) if root.exists() else []
 
 
 def upload(data: bytes, name="photo.jpg", content_type="image/jpeg") -> SimpleUploadedFile:

@@ -1,3 +1,4 @@
+import datetime
 import io
 import re
 
@@ -5,11 +6,15 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from django.core.management import CommandError, call_command
+from django.db.models.signals import post_init
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
-from louwei.committee import posters, services
+from louwei.buildings.models import Floor
+from louwei.committee import posters, queries, services
+from louwei.committee.models import FloorLeader
+from louwei.testing.factories import UserFactory
 
 from .conftest import Tower, image_bytes, upload
 
@@ -176,7 +181,7 @@ def test_command_writes_the_building_pdf(tower, tmp_path):
     out = tmp_path / "posters.pdf"
     stdout = io.StringIO()
     call_command("floor_posters", "--building", tower.building.code, "--out", str(out), stdout=stdout)
-    assert out.exists() and "wrote" in stdout.getvalue()
+    assert out.exists() and f"已写入 {out}（3 页" in stdout.getvalue()  # the site's language, zh-hans
     texts = page_texts(out.read_bytes())
     assert len(texts) == len(tower.floors)
     assert all("有事找楼长" in t for t in texts)  # zh-hans by default
@@ -199,3 +204,78 @@ def test_command_refuses_unknown_building_or_floor(tower, tmp_path):
         call_command("floor_posters", "--building", tower.building.code, "--floor", "99",
                      "--out", str(tmp_path / "x.pdf"))
     assert not (tmp_path / "x.pdf").exists()
+
+
+def test_poster_never_shows_the_login_name(tower):
+    floor = tower.floor(2)
+    services.end_floor_leader(actor=None, leader=tower.leaders[2], ended_on=datetime.date(2024, 1, 1))
+    nameless = UserFactory(name="", username="13912345678", phone="13912345678")
+    services.appoint_floor_leader(actor=None, floor=floor, user=nameless, term=tower.term, method="assigned",
+                                  started_on=datetime.date(2024, 1, 2), public_phone="0537-2345111")
+    with translation.override("zh-hans"):
+        [text] = page_texts(posters.floor_poster(floor))
+    assert "13912345678" not in text
+    assert "楼长" in text and "0537-2345111" in text
+
+
+@pytest.mark.parametrize("floors", [2, 20])
+def test_one_floors_poster_reads_that_floor_only(django_assert_max_num_queries, floors):
+    tower = Tower(floors=floors)
+    floor = Floor.objects.select_related("building").get(pk=tower.floor(2).pk)
+    loaded = {Floor: 0, FloorLeader: 0}
+
+    def count(sender, **kwargs):
+        loaded[sender] += 1
+
+    for model in loaded:
+        post_init.connect(count, sender=model, weak=False)
+    try:
+        with django_assert_max_num_queries(6):
+            pages = queries.poster_pages(floor.building, floor)
+    finally:
+        for model in loaded:
+            post_init.disconnect(count, sender=model)
+    assert [(p.floor, p.leader) for p in pages] == [(floor, tower.leaders[2])]
+    # only the floor's serving leader is read (and the service centre's floor), not every floor of the building
+    assert loaded[FloorLeader] == 1 and loaded[Floor] == 1  # the one Floor read is the centre's
+
+
+def test_command_messages_follow_the_language(tower, tmp_path):
+    out = tmp_path / "floor2.pdf"
+    stdout = io.StringIO()
+    with translation.override("en"):
+        call_command("floor_posters", "--building", tower.building.code, "--floor", "2", "--out", str(out),
+                     stdout=stdout)
+        assert stdout.getvalue().startswith(f"Wrote {out} (1 page, ")
+        with pytest.raises(CommandError, match="No building has the code NOPE"):
+            call_command("floor_posters", "--building", "NOPE", "--out", str(tmp_path / "x.pdf"))
+    with translation.override("zh-hans"):
+        with pytest.raises(CommandError, match="没有编码为 NOPE 的楼宇"):
+            call_command("floor_posters", "--building", "NOPE", "--out", str(tmp_path / "x.pdf"))
+        with pytest.raises(CommandError, match="没有 99 层"):
+            call_command("floor_posters", "--building", tower.building.code, "--floor", "99",
+                         "--out", str(tmp_path / "x.pdf"))
+
+
+def test_command_as_a_user_asks_access(tower, people, tmp_path):
+    out = tmp_path / "posters.pdf"
+    leader = people["leader"].username  # floor leader of floor 2
+    call_command("floor_posters", "--building", tower.building.code, "--floor", "2", "--out", str(out),
+                 "--user", leader, stdout=io.StringIO())
+    assert out.exists()
+    out.unlink()
+    with translation.override("zh-hans"):
+        for args in (["--floor", "1"], []):  # another floor, the whole building
+            with pytest.raises(CommandError, match="无权打印"):
+                call_command("floor_posters", "--building", tower.building.code, *args, "--out", str(out),
+                             "--user", leader)
+        with pytest.raises(CommandError, match="无权打印"):  # an employee of an enterprise on the floor
+            call_command("floor_posters", "--building", tower.building.code, "--out", str(out),
+                         "--user", people["employee"].username)
+        with pytest.raises(CommandError, match="没有用户名为 nobody-at-all 的在用账号"):
+            call_command("floor_posters", "--building", tower.building.code, "--out", str(out),
+                         "--user", "nobody-at-all")
+    assert not out.exists()
+    call_command("floor_posters", "--building", tower.building.code, "--out", str(out),
+                 "--user", people["member"].username, stdout=io.StringIO())
+    assert out.exists()

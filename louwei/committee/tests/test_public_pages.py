@@ -1,10 +1,12 @@
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
 from louwei.buildings.models import Enterprise
 from louwei.committee import services
-from louwei.testing.factories import EnterpriseContactFactory, OccupancyFactory, UnitFactory
+from louwei.testing.factories import EnterpriseContactFactory, OccupancyFactory, UnitFactory, UserFactory
 
 from .conftest import Tower, image_bytes, upload
 
@@ -109,9 +111,28 @@ def test_public_building_page_lists_every_floor_with_its_leader(client, tower):
 @pytest.mark.parametrize("floors,per_floor", [(2, 1), (15, 5)])
 def test_public_pages_query_count_does_not_grow(client, django_assert_max_num_queries, floors, per_floor):
     tower = Tower(floors=floors, enterprises_per_floor=per_floor)
-    with django_assert_max_num_queries(5):
+    # building (with committee), terms, floors, serving leaders, and centre_of: the centre and its facilities
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("committee:public_building", args=[tower.building.code]))
     assert response.status_code == 200
-    with django_assert_max_num_queries(5):
+    # floor (with building and committee), leader, enterprises, terms, and the centre with its facilities
+    with django_assert_max_num_queries(6):
         response = client.get(floor_url(tower.floor(2)))
     assert response.status_code == 200
+
+
+def test_public_pages_never_show_the_login_name(client, tower):
+    """Accounts made from a mobile number have it as their username: a leader without a name is shown as
+    "楼长", never by the username."""
+    floor = tower.floor(2)
+    services.end_floor_leader(actor=None, leader=tower.leaders[2], ended_on=datetime.date(2024, 1, 1))
+    nameless = UserFactory(name="", username="13912345678", phone="13912345678")
+    services.appoint_floor_leader(actor=None, floor=floor, user=nameless, term=tower.term, method="assigned",
+                                  started_on=datetime.date(2024, 1, 2), public_phone="0537-2345111")
+    floor_html = client.get(floor_url(floor)).content.decode()
+    building_html = client.get(reverse("committee:public_building", args=[tower.building.code])).content.decode()
+    for html in (floor_html, building_html):
+        assert "13912345678" not in html and "139 1234 5678" not in html
+    assert '<h2 id="leader-heading" class="leader-name">楼长</h2>' in floor_html
+    assert "楼长：0537-2345111" in floor_html and "楼长首先受理本层的每一件诉求" in floor_html
+    assert "<span>楼长</span>" in building_html

@@ -12,14 +12,14 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("floors", [2, 15])
-def test_serving_leader_per_floor_in_one_query(django_assert_num_queries, floors):
+def test_floors_with_serving_leaders_in_two_queries(django_assert_num_queries, floors):
     tower = Tower(floors=floors)
     services.end_floor_leader(actor=None, leader=tower.leaders[1], ended_on=timezone.localdate())
-    with django_assert_num_queries(1):
-        by_floor = queries.serving_leaders_by_floor(tower.building)
-        names = {floor_id: leader.user.name for floor_id, leader in by_floor.items()}
-        companies = [leader.enterprise.name for leader in by_floor.values()]
-    assert tower.floor(1).pk not in by_floor
+    with django_assert_num_queries(2):
+        result = queries.floors_with_leaders(tower.building)
+        names = {f.pk: f.leader.user.name for f in result if f.leader}
+        companies = [f.leader.enterprise.name for f in result if f.leader]
+    assert result[0].leader is None
     assert names[tower.floor(2).pk] == tower.leaders[2].user.name
     assert len(companies) == floors - 1
 
@@ -38,14 +38,12 @@ def test_floors_with_leaders_and_history_in_three_queries(django_assert_num_quer
         assert history[0] == serving and len(history) == 2
 
 
-def test_floor_and_building_history_newest_first(tower):
-    floor = tower.floor(1)
+def test_floor_history_is_newest_first(tower):
     first = tower.leaders[1]
     second = services.replace_floor_leader(actor=None, leader=first, user=UserFactory(), method="assigned",
                                            started_on=datetime.date(2023, 1, 1))
-    assert list(queries.floor_history(floor)) == [second, first]
-    history = list(queries.building_history(tower.building))
-    assert history[:2] == [second, first] and len(history) == len(tower.floors) + 1
+    floor = queries.floors_with_leaders(tower.building, history=True)[0]
+    assert floor.leader == second and floor.history == [second, first]
 
 
 def test_floor_page_data(tower):

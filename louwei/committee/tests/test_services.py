@@ -11,13 +11,13 @@ from PIL import Image
 
 from louwei import access
 from louwei.access import Action
-from louwei.accounts.models import Role, RoleKind
+from louwei.accounts.models import Role, RoleKind, User
 from louwei.committee import services
 from louwei.committee.models import AppointmentMethod, BuildingCommittee, FloorLeader, Term
 from louwei.core.models import AuditEvent
 from louwei.testing.factories import BuildingFactory, EnterpriseFactory, FloorFactory, UserFactory, enterprise_on
 
-from .conftest import START, Tower, image_bytes, upload
+from .conftest import START, Tower, image_bytes, media_files, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -299,3 +299,176 @@ def test_create_person_and_find_person():
         services.create_person(actor=None, name="另一人", phone="13912345678")
     with pytest.raises(ValidationError):
         services.create_person(actor=None, name="座机", phone="0537-2345678")  # not a mobile number
+
+
+# --- appointments start today or earlier ------------------------------------------------------------
+
+
+def test_appointment_cannot_start_in_the_future(empty_tower):
+    t = empty_tower
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    user = UserFactory()
+    with pytest.raises(ValidationError) as exc, translation.override("zh-hans"):
+        t.appoint(t.floor(1), user=user, started_on=tomorrow)
+    assert exc.value.code == "started_on_future"
+    assert "任职不能从将来的日期开始" in exc.value.messages[0]  # translated
+    assert not FloorLeader.objects.exists()
+    assert not Role.objects.filter(user=user, kind=RoleKind.FLOOR_LEADER).exists()
+    assert not access.can(user, Action.POSTER_PRINT, t.floor(1))
+    today = t.appoint(t.floor(1), user=user, started_on=timezone.localdate())  # today is fine
+    assert today.is_serving
+
+
+def test_replacement_cannot_start_in_the_future(tower):
+    old = tower.leaders[1]
+    with pytest.raises(ValidationError) as exc:
+        services.replace_floor_leader(actor=None, leader=old, user=UserFactory(), method="assigned",
+                                      started_on=timezone.localdate() + datetime.timedelta(days=30))
+    assert exc.value.code == "started_on_future"
+    old.refresh_from_db()
+    assert old.is_serving and old.role.ended_at is None
+
+
+# --- no photo file outlives a failed appointment --------------------------------------------------
+
+
+def test_refused_appointments_with_a_photo_leave_no_file(tower, settings):
+    floor = tower.floor(1)  # has a serving leader
+    with pytest.raises(ValidationError):
+        tower.appoint(floor, photo=upload(image_bytes()))
+    with pytest.raises(ValidationError):
+        services.replace_floor_leader(actor=None, leader=tower.leaders[2], method="assigned",
+                                      started_on=datetime.date(2024, 1, 1), photo=upload(image_bytes()),
+                                      new_person=services.NewPerson("王五", tower.leaders[3].user.phone))
+    assert media_files(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_photo_is_deleted_when_the_appointment_fails_after_storing_it(settings):
+    """The photo is written before the transaction commits; when the commit fails (here: the secretary's
+    account was deleted meanwhile, so the audit rows point at nobody), the stored file is deleted too."""
+    t = Tower(floors=1, leaders=False)
+    actor = UserFactory()
+    User.objects.filter(pk=actor.pk).delete()
+    with pytest.raises(IntegrityError):
+        services.appoint_floor_leader(
+            actor=actor, floor=t.floor(1), user=UserFactory(), term=t.term, method="assigned", started_on=START,
+            photo=upload(image_bytes()),
+        )
+    assert not FloorLeader.objects.exists()
+    assert media_files(settings) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_replaced_photo_is_kept_until_the_change_commits_and_a_failed_change_keeps_the_old_one(settings):
+    t = Tower(floors=1)
+    leader = services.update_floor_leader(actor=None, leader=t.leaders[1], photo=upload(image_bytes()))
+    old = leader.photo.name
+    assert media_files(settings) == [old]
+    actor = UserFactory()
+    User.objects.filter(pk=actor.pk).delete()
+    with pytest.raises(IntegrityError):
+        services.update_floor_leader(actor=actor, leader=leader, photo=upload(image_bytes(color=(0, 0, 0))))
+    leader.refresh_from_db()
+    assert leader.photo.name == old and media_files(settings) == [old]
+
+
+# --- one service per action ---------------------------------------------------------------------
+
+
+def test_open_term_sets_up_the_committee_and_numbers_the_terms():
+    building = BuildingFactory()
+    actor = UserFactory()
+    first = services.open_term(actor=actor, building=building, started_on=START)
+    assert first.number == 1 and first.committee.building == building
+    second = services.open_term(actor=actor, building=building, started_on=datetime.date(2024, 9, 10))
+    first.refresh_from_db()
+    assert second.number == 2 and second.committee == first.committee
+    assert first.ended_on == datetime.date(2024, 9, 10)  # the running term ends when the next one starts
+    assert BuildingCommittee.objects.filter(building=building).count() == 1
+    assert verbs() == ["committee.created", "term.created", "term.ended", "term.created"]
+
+
+def test_open_term_takes_a_given_number_and_refuses_bad_input():
+    building = BuildingFactory()
+    third = services.open_term(actor=None, building=building, started_on=START, number=3)
+    assert third.number == 3
+    assert services.open_term(actor=None, building=building, started_on=datetime.date(2024, 9, 10)).number == 4
+    for kwargs in [
+        {"started_on": datetime.date(2025, 1, 1), "number": 4},  # taken
+        {"started_on": datetime.date(2020, 1, 1)},  # before the earlier terms
+        {"started_on": None},
+        {"started_on": datetime.date(2026, 1, 1), "ended_on": datetime.date(2025, 1, 1)},
+    ]:
+        with pytest.raises(ValidationError):
+            services.open_term(actor=None, building=building, **kwargs)
+    assert Term.objects.filter(committee__building=building).count() == 2
+
+
+def test_refused_term_on_a_new_building_sets_up_no_committee():
+    building = BuildingFactory()
+    with pytest.raises(ValidationError):
+        services.open_term(actor=None, building=building, started_on=START, ended_on=START)
+    assert not BuildingCommittee.objects.filter(building=building).exists() and verbs() == []
+
+
+def test_appoint_a_new_person_creates_them_with_the_appointment(empty_tower):
+    t = empty_tower
+    leader = services.appoint_floor_leader(
+        actor=None, floor=t.floor(1), term=t.term, method="assigned", started_on=START,
+        new_person=services.NewPerson(name=" 赵 磊 ", phone="136 7777 8888"),
+    )
+    assert (leader.user.name, leader.user.phone, leader.public_phone) == ("赵 磊", "13677778888", "13677778888")
+    assert leader.role.user == leader.user
+    assert verbs()[-3:] == ["user.create", "role.grant", "floor_leader.appointed"]
+
+
+def test_a_refused_appointment_of_a_new_person_creates_nobody(tower):
+    users = User.objects.count()
+    new = services.NewPerson(name="赵磊", phone="13677778888")
+    with pytest.raises(ValidationError) as exc:  # floor 1 already has a leader
+        services.appoint_floor_leader(actor=None, floor=tower.floor(1), term=tower.term, method="assigned",
+                                      started_on=START, new_person=new)
+    assert exc.value.code == "floor_has_leader"
+    vacant = tower.floor(3)
+    services.end_floor_leader(actor=None, leader=tower.leaders[3], ended_on=timezone.localdate())
+    taken = services.NewPerson("赵磊", tower.leaders[1].user.phone)
+    with pytest.raises(ValidationError) as exc:  # the mobile number is someone else's
+        services.appoint_floor_leader(actor=None, floor=vacant, term=tower.term, method="assigned",
+                                      started_on=START, new_person=taken)
+    assert exc.value.code == "phone_taken"
+    with pytest.raises(ValidationError) as exc:  # a new person needs a mobile number, not a desk phone
+        services.appoint_floor_leader(actor=None, floor=vacant, term=tower.term, method="assigned",
+                                      started_on=START, new_person=services.NewPerson("赵磊", "0537-2345678"))
+    assert User.objects.count() == users
+    assert not FloorLeader.objects.serving().filter(floor=vacant).exists()
+
+
+def test_appoint_needs_exactly_one_person(empty_tower):
+    t = empty_tower
+    common = {"actor": None, "floor": t.floor(1), "term": t.term, "method": "assigned", "started_on": START}
+    with pytest.raises(ValidationError) as exc:
+        services.appoint_floor_leader(**common)
+    assert exc.value.code == "person_required"
+    with pytest.raises(ValidationError) as exc:
+        services.appoint_floor_leader(**common, user=UserFactory(), new_person=services.NewPerson("赵磊", "13677778888"))
+    assert exc.value.code == "person_twice"
+    assert not FloorLeader.objects.exists()
+
+
+def test_replace_with_a_new_person(tower):
+    old = tower.leaders[2]
+    new = services.replace_floor_leader(
+        actor=None, leader=old, method="assigned", started_on=datetime.date(2024, 9, 1), reason="换届",
+        new_person=services.NewPerson("孙悦", "13688889999"),
+    )
+    old.refresh_from_db()
+    assert old.ended_on == datetime.date(2024, 9, 1) and new.user.name == "孙悦" and new.is_serving
+
+
+def test_an_ended_appointment_cannot_be_edited(tower):
+    leader = tower.leaders[1]
+    services.end_floor_leader(actor=None, leader=leader, ended_on=timezone.localdate())
+    with pytest.raises(ValidationError) as exc:
+        services.update_floor_leader(actor=None, leader=leader, public_phone="0537-2345601")
+    assert exc.value.code == "already_ended"

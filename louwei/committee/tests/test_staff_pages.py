@@ -10,7 +10,7 @@ from louwei.committee.models import AppointmentMethod, FloorLeader, Term
 from louwei.core.models import AuditEvent
 from louwei.testing.factories import UserFactory, grant
 
-from .conftest import START, Tower, image_bytes, upload
+from .conftest import START, Tower, image_bytes, media_files, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -209,10 +209,13 @@ def test_appoint_form_checks_its_input(client, tower, people):
 def test_a_floor_with_a_leader_cannot_get_a_second_one_through_the_page(client, tower, people):
     client.force_login(people["secretary"])
     floor = tower.floor(1)
+    response = client.get(appoint_url(floor))  # nothing entered yet: back to the floor, with a message
+    assert response.status_code == 302
     response = client.post(appoint_url(floor), {
         "person": people["member"].username, "method": "assigned", "term": tower.term.pk, "started_on": "2024-03-01",
     })
-    assert response.status_code == 302
+    assert response.status_code == 400  # what was entered is shown again, with the reason
+    assert "已有在任楼长" in response.content.decode()
     assert FloorLeader.objects.serving().get(floor=floor) == tower.leaders[1]
 
 
@@ -316,3 +319,90 @@ def test_manage_page_query_count_does_not_grow(client, django_assert_max_num_que
     with django_assert_max_num_queries(12):  # 10 today: session, user, roles, building, terms, floors, ...
         response = client.get(manage_url(tower))
     assert response.status_code == 200
+
+
+# --- refused input is shown on the form, never a server error -------------------------------------
+
+
+def appoint_post(tower, **data):
+    return {"new_name": "赵磊", "new_phone": "13677778888", "method": AppointmentMethod.ASSIGNED,
+            "term": tower.term.pk, "started_on": "2024-03-01", **data}
+
+
+def test_appointing_a_floor_taken_meanwhile_shows_the_form_again_with_the_reason(client, tower, people, settings):
+    floor = vacate(tower, 3)
+    client.force_login(people["secretary"])
+    assert client.get(appoint_url(floor)).status_code == 200  # the form loads on a vacant floor ...
+    meanwhile = tower.appoint(floor, started_on=datetime.date(2024, 2, 1))  # ... someone else appoints first
+    users = User.objects.count()
+    response = client.post(appoint_url(floor), appoint_post(tower, photo=upload(image_bytes())))
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert f"{floor.label}已有在任楼长（{meanwhile.user.name}）" in html
+    assert 'value="赵磊"' in html  # what was entered is kept
+    assert FloorLeader.objects.serving().get(floor=floor) == meanwhile
+    assert User.objects.count() == users  # the new person was not created
+    assert media_files(settings) == []  # nor the photo kept
+
+
+def test_an_appointment_dated_in_the_future_is_refused_on_the_form(client, tower, people):
+    floor = vacate(tower, 3)
+    client.force_login(people["secretary"])
+    tomorrow = timezone.localdate() + datetime.timedelta(days=1)
+    response = client.post(appoint_url(floor), appoint_post(tower, started_on=tomorrow.isoformat()))
+    assert response.status_code == 400
+    assert "任职不能从将来的日期开始" in response.content.decode()
+    assert not FloorLeader.objects.serving().filter(floor=floor).exists()
+    response = client.post(reverse("committee:replace", args=[tower.leaders[1].pk]),
+                           appoint_post(tower, started_on=tomorrow.isoformat()))
+    assert response.status_code == 400
+    assert "任职不能从将来的日期开始" in response.content.decode()
+
+
+def test_an_appointment_ended_meanwhile_is_refused_on_each_form(client, tower, people):
+    leader = tower.leaders[1]
+    client.force_login(people["secretary"])
+    urls = {name: reverse(f"committee:{name}", args=[leader.pk]) for name in ("end", "replace", "edit_leader")}
+    for url in urls.values():
+        assert client.get(url).status_code == 200
+    services.end_floor_leader(actor=None, leader=leader, ended_on=timezone.localdate())  # by someone else
+    for name, data in [
+        ("end", {"ended_on": timezone.localdate().isoformat()}),
+        ("replace", appoint_post(tower)),
+        ("edit_leader", {"public_phone": "0537-2345601"}),
+    ]:
+        response = client.post(urls[name], data)
+        assert response.status_code == 400, name
+        assert "该任职已经结束" in response.content.decode(), name
+    assert not FloorLeader.objects.serving().filter(floor=leader.floor).exists()
+    assert not User.objects.filter(phone="13677778888").exists()
+
+
+def test_a_new_persons_mobile_number_already_known_is_refused_on_the_form(client, tower, people):
+    floor = vacate(tower, 3)
+    client.force_login(people["secretary"])
+    taken = tower.leaders[1].user.phone
+    response = client.post(appoint_url(floor), appoint_post(tower, new_phone=taken))
+    assert response.status_code == 400
+    assert f"手机号为 {taken} 的人员已存在" in response.content.decode()
+
+
+def test_a_refused_term_is_shown_on_the_form(client, tower, people):
+    client.force_login(people["secretary"])
+    url = reverse("committee:term_create", args=[tower.building.code])
+    for data in [{"started_on": "2020-01-01"}, {"number": 1, "started_on": "2025-01-01"},
+                 {"started_on": "2025-01-01", "ended_on": "2024-01-01"}, {}]:
+        response = client.post(url, data)
+        assert response.status_code == 400, data
+        assert 'class="errorlist' in response.content.decode(), data
+    assert Term.objects.filter(committee=tower.committee).count() == 1
+
+
+def test_a_new_term_is_numbered_by_the_service(client, tower, people):
+    client.force_login(people["secretary"])
+    html = client.get(manage_url(tower)).content.decode()
+    assert 'name="number" value="2"' in html  # the number the next term gets, shown
+    response = client.post(reverse("committee:term_create", args=[tower.building.code]),
+                           {"number": "", "started_on": "2024-09-10"})
+    assert response.status_code == 302
+    assert Term.objects.filter(committee=tower.committee).order_by("number").last().number == 2
