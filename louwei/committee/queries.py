@@ -21,6 +21,11 @@ def serving_leaders_qs() -> QuerySet[FloorLeader]:
     return FloorLeader.objects.serving().select_related(*LEADER_RELATED)
 
 
+def serving_leaders_on(floor_ids) -> dict[int, FloorLeader]:
+    """The serving leader of each of these floors, by floor id (one query)."""
+    return {leader.floor_id: leader for leader in serving_leaders_qs().filter(floor_id__in=list(floor_ids))}
+
+
 def floors_with_leaders(building: Building, *, history: bool = False) -> list[Floor]:
     """The building's floors in order, each with ``.leader`` (serving leader or ``None``) and, when
     ``history`` is asked, ``.history`` (every appointment, newest first). Two or three queries."""

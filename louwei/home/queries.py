@@ -7,50 +7,32 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
-from django.db.models import Count, F, IntegerField, OuterRef, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, QuerySet
 
 from louwei import access
 from louwei.access import Action
 from louwei.accounts.models import RoleKind
 from louwei.buildings.models import Building, Enterprise, Floor, Occupancy
 from louwei.committee.models import FloorLeader
+from louwei.committee.queries import serving_leaders_on
+from louwei.core.db import count_of
 
 BUILDINGS_PER_PAGE = 20
 STAFF_KINDS = (RoleKind.COMMITTEE_SECRETARY, RoleKind.COMMITTEE_MEMBER, RoleKind.PROPERTY_STAFF)
 ENTERPRISE_KINDS = (RoleKind.ENTERPRISE_CONTACT, RoleKind.EMPLOYEE)
 
 
-def _count(queryset: QuerySet, group_by: str, counted: str = "pk", distinct: bool = False):
-    """A correlated COUNT subquery (0 when there is nothing), so several counts never multiply rows."""
-    subquery = (
-        queryset.order_by().values(group_by).annotate(n=Count(counted, distinct=distinct)).values("n")[:1]
-    )
-    return Coalesce(Subquery(subquery, output_field=IntegerField()), 0)
-
-
-def serving_leaders(floor_ids) -> dict[int, FloorLeader]:
-    """The serving floor leader of each of these floors, by floor id (one query)."""
-    leaders = FloorLeader.objects.serving().filter(floor_id__in=list(floor_ids)).select_related("user", "enterprise")
-    return {leader.floor_id: leader for leader in leaders}
-
-
 def public_buildings() -> QuerySet[Building]:
     """Every building, for the public landing page: name, address and number of floors."""
-    floors = _count(Floor.objects.filter(building=OuterRef("pk")), "building")
+    floors = count_of(Floor.objects.all(), "building")
     return Building.objects.annotate(floor_count=floors).only("code", "name", "address").order_by("code")
 
 
 def building_summaries(buildings: QuerySet[Building]) -> QuerySet[Building]:
     """Buildings with their counts: floors, enterprises in them now, floors with and without a serving leader."""
-    floors = _count(Floor.objects.filter(building=OuterRef("pk")), "building")
-    enterprises = _count(
-        Occupancy.objects.current().filter(unit__floor__building=OuterRef("pk")),
-        "unit__floor__building", "enterprise", distinct=True,
-    )
-    led = _count(
-        FloorLeader.objects.serving().filter(floor__building=OuterRef("pk")), "floor__building", "floor", distinct=True
-    )
+    floors = count_of(Floor.objects.all(), "building")
+    enterprises = count_of(Occupancy.objects.current(), "unit__floor__building", "enterprise")
+    led = count_of(FloorLeader.objects.serving(), "floor__building", "floor")
     return (
         buildings.select_related("party_committee", "property_company")
         .annotate(floor_count=floors, enterprise_count=enterprises, led_floor_count=led)
@@ -173,7 +155,7 @@ def enterprise_places(user) -> list[EnterpriseSummary]:
     for occupancy in occupancies:
         floor = occupancy.unit.floor
         places[occupancy.enterprise_id].setdefault(floor.pk, (floor, []))[1].append(occupancy.unit.number)
-    leaders = serving_leaders({floor_pk for by_floor in places.values() for floor_pk in by_floor})
+    leaders = serving_leaders_on({floor_pk for by_floor in places.values() for floor_pk in by_floor})
     for pk, summary in summaries.items():
         summary.places = [(floor, units, leaders.get(floor.pk)) for floor, units in places[pk].values()]
     return list(summaries.values())
