@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from django import forms
@@ -12,11 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from louwei.core.forms import FormRenderer
+from louwei.core.text import normalise as normalise_text
 from louwei.core.validators import normalise_uscc, validate_uscc
 
 from .filters import FloorChoiceField, industry_choices
-from .models import Building, Enterprise, EnterpriseContact, PropertyCompany
+from .models import Building, Enterprise, EnterpriseContact, Floor, PropertyCompany, Unit
 from .roster import check_workbook_bytes
+from .services import MAX_UNITS_AT_ONCE, normalise_unit_number
 
 
 def _model_field(model, name, **kwargs):
@@ -153,3 +156,85 @@ class RosterConfirmForm(Form):
     skip_invalid = forms.BooleanField(
         label=_("Import the good rows and leave out the rejected ones"), required=False
     )
+
+
+# ----------------------------------------------------------------------------------------------
+# Floors and units (the building's staff pages, Action.BUILDING_EDIT)
+
+
+class FloorForm(Form):
+    number = forms.IntegerField(
+        label=_("Floor number"), min_value=-9, max_value=200, help_text=_("Negative for basements, e.g. -1 for B1.")
+    )
+    name = _model_field(Floor, "name")
+
+
+_UNIT_SEPARATORS = re.compile(r"[,，、;；\s]+")
+_RANGE_SIGN = r"(?:-|~|—|–|至|到)"
+_UNIT_RANGE = re.compile(rf"^([A-Z]*)(\d+){_RANGE_SIGN}\1?(\d+)$")
+
+
+def parse_unit_numbers(text: str) -> list[str]:
+    """Unit numbers as people list them: ``0501-0508`` (a range), ``0501, 0502 0510`` or one per line,
+    or a mix. A range keeps the width of its first number; numbers like ``A-12`` stay as they are."""
+    numbers: list[str] = []
+    text = re.sub(rf"\s*({_RANGE_SIGN})\s*", r"\1", normalise_text(text))
+    for part in _UNIT_SEPARATORS.split(text):
+        number = normalise_unit_number(part)
+        if not number:
+            continue
+        match = _UNIT_RANGE.match(number)
+        if match is None:
+            numbers.append(number)
+            continue
+        prefix, first, last = match.groups()
+        start, end = int(first), int(last)
+        if end <= start:
+            raise ValidationError(
+                _("“%(range)s”: write a range from the lower number to the higher, e.g. 0501-0508.")
+                % {"range": number}
+            )
+        if end - start + 1 > MAX_UNITS_AT_ONCE:
+            raise ValidationError(_("At most %(max)d units at once.") % {"max": MAX_UNITS_AT_ONCE})
+        numbers.extend(f"{prefix}{str(n).zfill(len(first))}" for n in range(start, end + 1))
+    return numbers
+
+
+class FloorChoice(forms.ModelChoiceField):
+    def label_from_instance(self, floor):
+        return f"{floor.label} · {floor.name}" if floor.name else floor.label
+
+
+class UnitsForm(Form):
+    floor = FloorChoice(label=_("Floor"), queryset=None)
+    numbers = forms.CharField(
+        label=_("Unit numbers"),
+        max_length=2000,
+        help_text=_("Several at once: a range such as 0501-0508, or numbers separated by commas or spaces."),
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false", "autocomplete": "off"}),
+    )
+    area = forms.DecimalField(
+        label=_("Area of each unit (m²)"), required=False, min_value=0, max_digits=8, decimal_places=2
+    )
+
+    def __init__(self, *args, floors, floor=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["floor"].queryset = floors
+        if floor is not None:  # the floor's own page: the floor is given
+            self.fields["floor"].initial = floor.pk
+            self.fields["floor"].widget = forms.HiddenInput()
+
+    def clean_numbers(self):
+        numbers = parse_unit_numbers(self.cleaned_data["numbers"])
+        if not numbers:
+            raise ValidationError(_("Give the unit number."))
+        return numbers
+
+
+class UnitForm(Form):
+    number = forms.CharField(label=_("Unit number"), max_length=16)
+    area = forms.DecimalField(label=_("Area (m²)"), required=False, min_value=0, max_digits=8, decimal_places=2)
+
+    @classmethod
+    def initial_from(cls, unit: Unit) -> dict:
+        return {"number": unit.number, "area": unit.area}

@@ -7,29 +7,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
-from django.db.models.functions import Coalesce
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from louwei import access
 from louwei.core.audit import history_of
+from louwei.core.db import count_of
 
 from .filters import EnterpriseFilter
 from .models import Building, Enterprise, EnterpriseContact, Floor, Occupancy
 
 PAGE_SIZE = 25
-
-
-def _count(queryset: QuerySet, group_field: str, count_field: str) -> Subquery:
-    """A correlated ``COUNT(DISTINCT count_field)`` grouped by ``group_field`` = outer pk, 0 when none."""
-    sub = (
-        queryset.filter(**{group_field: OuterRef("pk")})
-        .order_by()
-        .values(group_field)
-        .annotate(n=Count(count_field, distinct=True))
-        .values("n")
-    )
-    return Coalesce(Subquery(sub, output_field=IntegerField()), Value(0))
 
 
 def buildings_for(user) -> QuerySet[Building]:
@@ -38,8 +26,8 @@ def buildings_for(user) -> QuerySet[Building]:
         access.buildings(user, access.Action.BUILDING_VIEW)
         .select_related("party_committee", "property_company")
         .annotate(
-            floor_count=_count(Floor.objects.all(), "building", "pk"),
-            enterprise_count=_count(Occupancy.objects.current(), "unit__floor__building", "enterprise"),
+            floor_count=count_of(Floor.objects.all(), "building", "pk"),
+            enterprise_count=count_of(Occupancy.objects.current(), "unit__floor__building", "enterprise"),
         )
         .order_by("code")
     )
@@ -52,10 +40,21 @@ def floors_of(building: Building) -> QuerySet[Floor]:
     return (
         Floor.objects.filter(building=building)
         .annotate(
-            unit_count=_count(Unit.objects.all(), "floor", "pk"),
-            enterprise_count=_count(Occupancy.objects.current(), "unit__floor", "enterprise"),
+            unit_count=count_of(Unit.objects.all(), "floor", "pk"),
+            enterprise_count=count_of(Occupancy.objects.current(), "unit__floor", "enterprise"),
         )
         .order_by("-number")
+    )
+
+
+def units_of(floor: Floor) -> QuerySet:
+    """The floor's units by number, each with ``enterprise_count`` (its current tenants); one query."""
+    from .models import Unit
+
+    return (
+        Unit.objects.filter(floor=floor)
+        .annotate(enterprise_count=count_of(Occupancy.objects.current(), "unit", "enterprise"))
+        .order_by("number")
     )
 
 

@@ -14,11 +14,18 @@ Import rules (decided here, shown to users on the instructions sheet):
 * A blank optional cell means "not given": a new enterprise gets the default (0 employees, no
   Party organisation, moved in on the day of the import), an existing one keeps its value.
 * The enterprise is matched by its USCC. If the registry knows the code under another name,
-  the row is rejected. A contact is matched by name within the enterprise; a move-in is matched
-  by enterprise and unit (a current occupancy is never duplicated). Import never moves anyone
-  out: move-outs are recorded on the enterprise's page.
+  the row is rejected; so is a known code whose enterprise the importer may not change
+  (``access.enterprises(actor, ENTERPRISE_EDIT)``: one registered in buildings they do not
+  manage). The command without ``--user`` (a server operator) has no such limit.
+* A contact is matched by name within the enterprise; a move-in is matched by enterprise and unit
+  (a current occupancy is never duplicated). Import never moves anyone out: move-outs are
+  recorded on the enterprise's page.
 * By default nothing is written unless every row is good; with ``skip_invalid`` the good rows
   are written and the bad ones returned (``ImportReport.rejected_workbook()``).
+
+Every workbook written here (template, export, rejected rows) stores a string that starts like a
+formula (= + - @, tab, carriage return, line feed) as text, never as a formula (:func:`text_safe`).
+Imports and exports are audited (``roster.imported``, ``roster.exported``).
 """
 
 from __future__ import annotations
@@ -42,6 +49,8 @@ from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from louwei import access
+from louwei.access import Action
 from louwei.core.audit import record
 from louwei.core.text import compact, normalise
 from louwei.core.validators import normalise_phone, normalise_uscc, validate_phone, validate_uscc
@@ -448,11 +457,11 @@ class ImportReport:
         sheet = workbook.active
         sheet.title = SHEET_DATA
         headers = [h if h is not None else "" for h in self.headers]
-        sheet.append([*headers, "错误原因\nReason", "原行号\nRow"])
+        _append(sheet, [*headers, "错误原因\nReason", "原行号\nRow"])
         _style_header(sheet, len(headers) + 2)
         for rejected in self.rejected_rows:
             cells = list(rejected.cells) + [None] * (len(headers) - len(rejected.cells))
-            sheet.append([*cells[: len(headers)], "；".join(rejected.reasons), rejected.row])
+            _append(sheet, [*cells[: len(headers)], "；".join(rejected.reasons), rejected.row])
         for index in range(1, len(headers) + 1):
             sheet.column_dimensions[_letter(index)].width = 16
         sheet.column_dimensions[_letter(len(headers) + 1)].width = 60
@@ -626,7 +635,27 @@ def _messages(exc: ValidationError) -> list[str]:
     return [str(m) for m in exc.messages]
 
 
-def _check_rows(sheet: Sheet, building: Building) -> list[Row]:
+def out_of_scope_message() -> str:
+    return _(
+        "This credit code belongs to an enterprise registered outside the buildings you manage; "
+        "ask the district staff."
+    )
+
+
+def _editable(actor, enterprises: Iterable[Enterprise]) -> set[int] | None:
+    """The ids, among ``enterprises``, of those ``actor`` may change; ``None`` means no limit
+    (no actor: the command run by a server operator). One query."""
+    if actor is None:
+        return None
+    ids = [e.pk for e in enterprises]
+    if not ids:
+        return set()
+    return set(access.enterprises(actor, Action.ENTERPRISE_EDIT).filter(pk__in=ids).values_list("pk", flat=True))
+
+
+def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row], set[int] | None]:
+    """Check every row; return the rows (with their errors) and the ids of the known enterprises
+    that ``actor`` may change (``None``: no limit)."""
     floors = {floor.number: floor for floor in Floor.objects.filter(building=building)}
     for floor in floors.values():
         floor.building = building
@@ -661,12 +690,16 @@ def _check_rows(sheet: Sheet, building: Building) -> list[Row]:
             row.add("moved_in_on", _("The date is more than a year away."))
         rows.append(row)
 
-    # Against the registry: a known code must carry the same name; Party members within employees.
+    # Against the registry: a known code must belong to an enterprise the importer may change and
+    # carry the same name; Party members within employees.
     codes = {row.values["uscc"] for row in rows if row.given("uscc")}
     known = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes)} if codes else {}
+    editable = _editable(actor, known.values())
     for row in rows:
         existing = known.get(row.values.get("uscc"))
-        if existing is not None and row.given("name") and normalise(existing.name) != row.values["name"]:
+        if existing is not None and editable is not None and existing.pk not in editable:
+            row.add("uscc", out_of_scope_message())
+        elif existing is not None and row.given("name") and normalise(existing.name) != row.values["name"]:
             row.add(
                 "uscc",
                 _("This credit code is registered to “%(registered)s”, not “%(name)s”.")
@@ -678,12 +711,11 @@ def _check_rows(sheet: Sheet, building: Building) -> list[Row]:
         members = row.values.get("party_member_count")
         if members is None:
             members = existing.party_member_count if existing is not None else 0
-        if employees and members > employees:
-            row.add(
-                "party_member_count",
-                _("Party members (%(members)d) cannot outnumber employees (%(employees)d).")
-                % {"members": members, "employees": employees},
-            )
+        try:
+            services.check_party_members(employees, members)
+        except ValidationError as exc:
+            for message in _messages(exc):
+                row.add("party_member_count", message)
 
     # Inside the file: one code, one set of data; one enterprise and unit, one row.
     first_of: dict[str, Row] = {}
@@ -706,7 +738,7 @@ def _check_rows(sheet: Sheet, building: Building) -> list[Row]:
             earlier = unit_rows.setdefault(unit_key, row)
             if earlier is not row:
                 row.add("unit", _("Row %(row)d already gives this enterprise in this unit.") % {"row": earlier.number})
-    return rows
+    return rows, editable
 
 
 # ----------------------------------------------------------------------------------------------
@@ -716,9 +748,11 @@ def _check_rows(sheet: Sheet, building: Building) -> list[Row]:
 class _Writer:
     """Applies good rows to the registry, through the registry's services (audited)."""
 
-    def __init__(self, actor, building: Building, rows: list[Row]):
+    def __init__(self, actor, building: Building, rows: list[Row], editable: set[int] | None = None):
         self.actor = actor
         self.building = building
+        # The enterprises the actor may change (None: no limit); those this import creates join it.
+        self.editable = set(editable) if editable is not None else None
         self.today = timezone.localdate()
         codes = {row.values["uscc"] for row in rows}
         self.enterprises: dict[str, Enterprise] = {
@@ -780,7 +814,12 @@ class _Writer:
             )
             enterprise.contact_list = []
             self.enterprises[enterprise.uscc] = enterprise
+            if self.editable is not None:
+                self.editable.add(enterprise.pk)
             outcome = "created"
+        elif self.editable is not None and enterprise.pk not in self.editable:
+            # registered elsewhere since the rows were checked
+            raise ValidationError({"uscc": out_of_scope_message()})
         else:
             changes = {
                 key: values[key]
@@ -852,9 +891,21 @@ def _column_label(sheet: Sheet, key: str) -> str:
 
 
 def import_roster(
-    *, actor, building: Building, source, dry_run: bool = False, skip_invalid: bool = False, filename: str = ""
+    *,
+    actor,
+    building: Building,
+    source,
+    dry_run: bool = False,
+    skip_invalid: bool = False,
+    filename: str = "",
+    via: str = "web",
 ) -> ImportReport:
     """Import a roster into ``building``; the one function behind the web page and ``import_roster``.
+
+    The caller has checked that ``actor`` may import into ``building``. Rows whose enterprise is
+    already registered are only written if ``actor`` may change that enterprise
+    (``access.enterprises(actor, ENTERPRISE_EDIT)``); ``actor=None`` (the command, run by a server
+    operator) has no such limit. ``via`` ("web" or "command") is recorded in the audit event.
 
     ``source``: a path, bytes, a binary file, or a list of dicts keyed by column key.
     Raises ``ValidationError`` when the file as a whole cannot be used (not an .xlsx, no header,
@@ -871,17 +922,20 @@ def import_roster(
         headers=list(sheet.headers),
         ignored_columns=sheet.ignored,
     )
-    rows = _check_rows(sheet, building)
+    rows, editable = _check_rows(sheet, building, actor)
     rejected: dict[int, Row] = {row.number: row for row in rows if row.errors}
 
     with transaction.atomic():
-        writer = _Writer(actor, building, [row for row in rows if not row.errors])
+        writer = _Writer(actor, building, [row for row in rows if not row.errors], editable)
         for row in rows:
             if row.errors:
                 continue
             try:
                 # With skip_invalid a row that fails here is rolled back alone; otherwise the
-                # whole import is rolled back below, so no savepoint per row is needed.
+                # whole import is rolled back below, so no savepoint per row is needed. The services
+                # turn a conflict with a concurrent change (a code or move-in recorded since the
+                # check) into a ValidationError within their own savepoint: the row is rejected and
+                # the transaction stays usable.
                 with transaction.atomic() if skip_invalid else contextlib.nullcontext():
                     outcome = writer.write(row)
             except ValidationError as exc:
@@ -919,6 +973,7 @@ def import_roster(
                 unchanged=report.unchanged,
                 rejected=report.rejected,
                 units_created=report.units_created,
+                via=via,
             )
     return report
 
@@ -948,6 +1003,40 @@ def _service_field_to_key(name: str) -> str:
 # Writing workbooks: the template and the export share one layout.
 
 
+# A spreadsheet takes a typed cell that starts with one of these for a formula (tab and carriage
+# return: tools that strip them first; a line feed too, as XML reads a stored carriage return as
+# one). Cells holding such strings are written as text.
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def text_safe(cell):
+    """Keep a string that starts like a formula as text; every workbook writer here (template,
+    export, rejected rows) puts each cell through this.
+
+    The cell becomes a string cell (``data_type`` "s", never "f") marked with Excel's quote
+    prefix, so the spreadsheet shows it as typed, keeps it text when someone edits it, and it
+    reads back unchanged.
+    """
+    from openpyxl.cell.cell import TYPE_STRING
+
+    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
+        cell.data_type = TYPE_STRING
+        cell.quotePrefix = True
+    return cell
+
+
+def _append(sheet, values: Iterable[Any]) -> None:
+    """Append one row of values to ``sheet``, each cell through :func:`text_safe`."""
+    from openpyxl.cell.cell import Cell
+
+    sheet.append([text_safe(Cell(sheet, value=value)) for value in values])
+
+
+def _put(sheet, row: int, column: int, value) -> None:
+    """Set one cell of ``sheet`` through :func:`text_safe`."""
+    text_safe(sheet.cell(row=row, column=column, value=value))
+
+
 def _save(workbook) -> bytes:
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -975,14 +1064,14 @@ def _roster_workbook(rows: Iterable[list[Any]] = ()):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_DATA
-    sheet.append([column.header for column in COLUMNS])
+    _append(sheet, [column.header for column in COLUMNS])
     _style_header(sheet, len(COLUMNS), required=[i for i, c in enumerate(COLUMNS, start=1) if c.required])
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[_letter(index)].width = column.width
 
     count = 0
     for values in rows:
-        sheet.append(values)
+        _append(sheet, values)
         count += 1
     last = max(TEMPLATE_ROWS, count + 1) + 1
     for index, column in enumerate(COLUMNS, start=1):
@@ -998,9 +1087,9 @@ def _roster_workbook(rows: Iterable[list[Any]] = ()):
 
     lists = workbook.create_sheet(SHEET_LISTS)
     for row, code in enumerate(Industry.values, start=1):
-        lists.cell(row=row, column=1, value=industry_cell(code))
+        _put(lists, row, 1, industry_cell(code))
     for row, code in enumerate(PartyOrganisation.values, start=1):
-        lists.cell(row=row, column=2, value=PARTY_ORGANISATION_ZH[code])
+        _put(lists, row, 2, PARTY_ORGANISATION_ZH[code])
     lists.sheet_state = "hidden"
 
     def drop_down(key: str, formula: str, prompt: str) -> None:
@@ -1070,12 +1159,12 @@ def _instructions(workbook) -> None:
         (_("Example (do not copy this row into the roster):"), True),
     ]
     for text, bold in lines:
-        sheet.append([text])
+        _append(sheet, [text])
         if bold:
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12 if sheet.max_row == 1 else 11)
     header_row = sheet.max_row + 1
-    sheet.append([column.header for column in COLUMNS])
-    sheet.append(EXAMPLE_ROW)
+    _append(sheet, [column.header for column in COLUMNS])
+    _append(sheet, EXAMPLE_ROW)
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=header_row, column=index)
         cell.font = Font(bold=True, color="C8161D" if column.required else "222222")
@@ -1129,12 +1218,27 @@ def export_rows(building: Building) -> list[list[Any]]:
     return rows
 
 
-def export_workbook(building: Building) -> bytes:
-    """The building's roster in the template layout: re-importing it changes nothing."""
-    workbook = _roster_workbook(export_rows(building))
+def _export_workbook(rows: list[list[Any]]) -> bytes:
+    workbook = _roster_workbook(rows)
     _instructions(workbook)
     workbook.active = 0
     return _save(workbook)
+
+
+def export_workbook(building: Building) -> bytes:
+    """The building's roster in the template layout: re-importing it changes nothing.
+    Not audited: people's exports go through :func:`export_roster`."""
+    return _export_workbook(export_rows(building))
+
+
+def export_roster(*, actor, building: Building, via: str = "web") -> bytes:
+    """The building's roster for ``actor`` (who the caller has checked may export it), audited as
+    ``roster.exported`` with the row count: the file holds the contacts' personal data.
+    ``via``: "web" or "command"; ``actor=None`` is a server operator running the command."""
+    rows = export_rows(building)
+    data = _export_workbook(rows)
+    record(actor, "roster.exported", building, rows=len(rows), via=via)
+    return data
 
 
 def export_filename(building: Building) -> str:

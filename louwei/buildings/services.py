@@ -18,6 +18,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from louwei.accounts.models import Role, RoleKind
+from louwei.accounts.services import end_role
 from louwei.core.audit import record
 from louwei.core.text import compact, normalise
 from louwei.core.validators import normalise_phone, normalise_uscc
@@ -180,13 +182,39 @@ def create_floor(*, actor, building: Building, number: int, name: str = "") -> F
     return floor
 
 
+def _unit_taken(number: str) -> ValidationError:
+    return ValidationError(
+        {"unit_number": _("This floor already has a unit %(number)s.") % {"number": number}}, code="unit_taken"
+    )
+
+
+def _check_unit(unit: Unit) -> None:
+    try:
+        unit.full_clean(exclude=["floor"], validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        errors = exc.message_dict
+        if "number" in errors:
+            errors["unit_number"] = errors.pop("number")
+        raise ValidationError(errors) from exc
+    if unit.area is not None and unit.area < 0:
+        raise ValidationError({"area": _("The area cannot be negative.")})
+
+
 def _create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
+    """Callers check that the number is free; one taken since is refused by the database and
+    reported as a ``ValidationError`` on ``unit_number``."""
     number = normalise_unit_number(number)
     if not number:
         raise ValidationError({"unit_number": _("Give the unit number.")})
     unit = Unit(floor=floor, number=number, area=area)
-    unit.full_clean(exclude=["floor"], validate_unique=False, validate_constraints=False)  # callers check the number
-    unit.save()
+    _check_unit(unit)
+    try:
+        with transaction.atomic():
+            unit.save()
+    except IntegrityError as exc:
+        if not Unit.objects.filter(floor=floor, number=number).exists():
+            raise
+        raise _unit_taken(number) from exc
     record(actor, "unit.created", floor.building, floor=floor.code, unit=unit.number)
     return unit
 
@@ -194,8 +222,72 @@ def _create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
 @transaction.atomic
 def create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
     if Unit.objects.filter(floor=floor, number=normalise_unit_number(number)).exists():
-        raise ValidationError({"unit_number": _("This floor already has a unit with that number.")})
+        raise _unit_taken(normalise_unit_number(number))
     return _create_unit(actor=actor, floor=floor, number=number, area=area)
+
+
+MAX_UNITS_AT_ONCE = 200
+
+
+@transaction.atomic
+def create_units(*, actor, floor: Floor, numbers, area=None) -> list[Unit]:
+    """Add several units to ``floor`` at once (all or none); one audit event per unit."""
+    cleaned: list[str] = []
+    for number in numbers:
+        number = normalise_unit_number(number)
+        if number and number not in cleaned:
+            cleaned.append(number)
+    if not cleaned:
+        raise ValidationError({"unit_number": _("Give the unit number.")})
+    if len(cleaned) > MAX_UNITS_AT_ONCE:
+        raise ValidationError(
+            {"unit_number": _("At most %(max)d units at once.") % {"max": MAX_UNITS_AT_ONCE}}
+        )
+    taken = sorted(Unit.objects.filter(floor=floor, number__in=cleaned).values_list("number", flat=True))
+    if taken:
+        raise ValidationError(
+            {
+                "unit_number": _("%(floor)s already has: %(units)s.")
+                % {"floor": floor.label, "units": ", ".join(taken)}
+            }
+        )
+    return [_create_unit(actor=actor, floor=floor, number=number, area=area) for number in cleaned]
+
+
+@transaction.atomic
+def update_unit(*, actor, unit: Unit, **values) -> dict[str, tuple[Any, Any]]:
+    """Rename a unit (``number``) or change its ``area``. Returns what changed."""
+    unknown = set(values) - {"number", "area"}
+    if unknown:
+        raise TypeError(f"update_unit() got unexpected fields {sorted(unknown)}")
+    if "number" in values:
+        values["number"] = normalise_unit_number(values["number"])
+        if not values["number"]:
+            raise ValidationError({"unit_number": _("Give the unit number.")})
+    before = {"number": unit.number, "area": unit.area}
+    changed = _changes(unit, values, ("number", "area"))
+    if not changed:
+        return {}
+    try:
+        _check_unit(unit)
+        if "number" in changed and Unit.objects.filter(floor_id=unit.floor_id, number=unit.number).exclude(
+            pk=unit.pk
+        ).exists():
+            raise _unit_taken(unit.number)
+        try:
+            with transaction.atomic():
+                unit.save(update_fields=list(changed))
+        except IntegrityError as exc:
+            raise _unit_taken(unit.number) from exc
+    except ValidationError:
+        for field, value in before.items():
+            setattr(unit, field, value)
+        raise
+    record(
+        actor, "unit.updated", unit.floor.building, floor=unit.floor.code, unit=unit.number,
+        changes=_audit_changes(changed),
+    )
+    return changed
 
 
 def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool]:
@@ -204,7 +296,13 @@ def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool
     unit = Unit.objects.filter(floor=floor, number=number).first()
     if unit is not None:
         return unit, False
-    return _create_unit(actor=actor, floor=floor, number=number), True
+    try:
+        return _create_unit(actor=actor, floor=floor, number=number), True
+    except ValidationError:
+        unit = Unit.objects.filter(floor=floor, number=number).first()  # created meanwhile by someone else
+        if unit is None:
+            raise
+        return unit, False
 
 
 # ----------------------------------------------------------------------------------------------
@@ -212,19 +310,21 @@ def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool
 
 
 def _create_enterprise(*, actor, values: dict[str, Any], known_new: bool = False) -> Enterprise:
-    """``known_new``: the caller has just checked that the code is not registered and runs inside
-    its own savepoint (the roster import), so the checks are not repeated."""
+    """``known_new``: the caller has just checked that the code is not registered (the roster import),
+    so the check is not repeated; a code registered since then is still refused by the database and
+    reported as a ``ValidationError`` on ``uscc``."""
     values = _clean_enterprise_values(values)
     enterprise = Enterprise(**{k: v for k, v in values.items() if k in ENTERPRISE_FIELDS})
     _validate_enterprise(enterprise, check_unique=not known_new)
-    if known_new:
-        enterprise.save()
-    else:
-        try:
-            with transaction.atomic():
-                enterprise.save()
-        except IntegrityError as exc:  # a concurrent registration of the same code
-            raise ValidationError({"uscc": _uscc_taken_message(enterprise.uscc)}) from exc
+    try:
+        # A savepoint: a concurrent registration of the same code (or, with ``known_new``, one the
+        # caller's check could not see) fails this insert alone, and the caller's transaction stays usable.
+        with transaction.atomic():
+            enterprise.save()
+    except IntegrityError as exc:
+        if not Enterprise.objects.filter(uscc=enterprise.uscc).exists():
+            raise
+        raise ValidationError({"uscc": _uscc_taken_message(enterprise.uscc)}) from exc
     record(actor, "enterprise.created", enterprise, uscc=enterprise.uscc)
     return enterprise
 
@@ -400,11 +500,25 @@ def update_contact(*, actor, contact: EnterpriseContact, **values) -> dict[str, 
 
 @transaction.atomic
 def remove_contact(*, actor, contact: EnterpriseContact) -> None:
-    """Remove a contact. If it was the main contact, the longest-standing other contact becomes main."""
+    """Remove a contact. If it was the main contact, the longest-standing other contact becomes main.
+
+    If the contact has a login that holds the enterprise-contact role of this enterprise, and no other
+    contact card of the enterprise is theirs, the role ends too: the person no longer speaks for it.
+    """
     enterprise = contact.enterprise
     was_primary = contact.is_primary
     name = contact.name
+    login_id = contact.user_id
     contact.delete()
+    if (
+        login_id is not None
+        and not EnterpriseContact.objects.filter(enterprise=enterprise, user_id=login_id).exists()
+    ):
+        roles = Role.objects.active().filter(
+            user_id=login_id, kind=RoleKind.ENTERPRISE_CONTACT, enterprise=enterprise
+        ).select_related("user")
+        for role in roles:
+            end_role(actor=actor, role=role)
     successor = None
     if was_primary:
         successor = EnterpriseContact.objects.filter(enterprise=enterprise).order_by("pk").first()
@@ -423,15 +537,29 @@ def remove_contact(*, actor, contact: EnterpriseContact) -> None:
 def _move_in(
     *, actor, enterprise: Enterprise, unit: Unit, started_on: datetime.date, known_new: bool = False
 ) -> Occupancy:
-    """``known_new``: the caller knows the enterprise has no open occupancy of this unit."""
-    if not known_new and Occupancy.objects.filter(enterprise=enterprise, unit=unit, ended_on__isnull=True).exists():
-        raise ValidationError(
+    """``known_new``: the caller has checked that the enterprise has no open occupancy of this unit, so
+    the check is not repeated; one opened since then is refused by the database and reported as a
+    ``ValidationError`` on ``unit_number``."""
+    def already() -> ValidationError:
+        return ValidationError(
             {
                 "unit_number": _("%(enterprise)s already occupies unit %(unit)s.")
                 % {"enterprise": enterprise, "unit": unit}
             }
         )
-    occupancy = Occupancy.objects.create(enterprise=enterprise, unit=unit, started_on=started_on)
+
+    open_occupancies = Occupancy.objects.filter(enterprise=enterprise, unit=unit, ended_on__isnull=True)
+    if not known_new and open_occupancies.exists():
+        raise already()
+    try:
+        # A savepoint: a concurrent move-in into the same unit (or one the caller's check could not
+        # see) fails this insert alone, and the caller's transaction stays usable.
+        with transaction.atomic():
+            occupancy = Occupancy.objects.create(enterprise=enterprise, unit=unit, started_on=started_on)
+    except IntegrityError as exc:
+        if not open_occupancies.exists():
+            raise
+        raise already() from exc
     record(
         actor,
         "occupancy.moved_in",

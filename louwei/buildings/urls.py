@@ -21,4 +21,13 @@ urlpatterns = [
     path("contacts/<int:pk>/edit/", views.contact_edit, name="contact_edit"),
     path("contacts/<int:pk>/remove/", views.contact_remove, name="contact_remove"),
     path("occupancies/<int:pk>/move-out/", views.move_out, name="move_out"),
+    # floors, units, the service centre and its facilities (Action.BUILDING_EDIT)
+    path("buildings/<str:code>/floors/new/", views.floor_create, name="floor_create"),
+    path("buildings/<str:code>/units/new/", views.units_create, name="units_create"),
+    path("floors/<str:floor_code>/units/", views.floor_units, name="floor_units"),
+    path("units/<int:pk>/edit/", views.unit_edit, name="unit_edit"),
+    path("buildings/<str:code>/centre/", views.centre_edit, name="centre_edit"),
+    path("buildings/<str:code>/centre/facilities/new/", views.facility_add, name="facility_add"),
+    path("facilities/<int:pk>/edit/", views.facility_edit, name="facility_edit"),
+    path("facilities/<int:pk>/in-use/", views.facility_in_use, name="facility_in_use"),
 ]

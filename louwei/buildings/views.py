@@ -13,11 +13,16 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from louwei import access
 from louwei.access import Action
+from louwei.centre import services as centre_services
+from louwei.centre.forms import CentreForm, FacilityForm
+from louwei.centre.models import Facility
 from louwei.centre.queries import centre_of
 
 from . import queries, roster, services
@@ -26,12 +31,15 @@ from .forms import (
     ContactForm,
     EnterpriseCreateForm,
     EnterpriseForm,
+    FloorForm,
     MoveInForm,
     MoveOutForm,
     RosterConfirmForm,
     RosterUploadForm,
+    UnitForm,
+    UnitsForm,
 )
-from .models import Building, Enterprise, EnterpriseContact, Occupancy
+from .models import Building, Enterprise, EnterpriseContact, Floor, Occupancy, Unit
 
 UPLOAD_TTL = 60 * 60  # an uploaded roster waits an hour for its confirmation
 SESSION_UPLOADS = "louwei.roster_uploads"
@@ -39,13 +47,18 @@ SESSION_REJECTED = "louwei.roster_rejected"
 
 
 def _building(code: str) -> Building:
-    return get_object_or_404(Building.objects.select_related("party_committee", "property_company"), code=code)
+    """The building by its code, whatever the case it is typed in (codes are stored in capitals)."""
+    return get_object_or_404(
+        Building.objects.select_related("party_committee", "property_company"), code=code.strip().upper()
+    )
 
 
-def _apply_errors(form, exc: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its fields where the form has them."""
+def _apply_errors(form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
+    """Put a service's ValidationError on the form: on its fields where the form has them
+    (``fields`` maps a service's field name to the form's, where they differ)."""
     if hasattr(exc, "error_dict"):
         for field, errors in exc.error_dict.items():
+            field = (fields or {}).get(field, field)
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, exc)
@@ -88,6 +101,16 @@ def building_detail(request, code):
         "committee": access.can(user, Action.COMMITTEE_MANAGE, building),
         "posters": access.can(user, Action.POSTER_PRINT, building),
     }
+    centre = centre_of(building, with_unused=can["edit"])
+    manage = None
+    if can["edit"]:
+        floors_up = building.floors.order_by("number")
+        manage = {
+            "floor_form": FloorForm(),
+            "units_form": UnitsForm(floors=floors_up),
+            "centre_form": CentreForm(floors=floors_up, initial=CentreForm.initial_from(centre)),
+            "facility_form": FacilityForm() if centre is not None else None,
+        }
     return render(
         request,
         "buildings/building_detail.html",
@@ -97,8 +120,9 @@ def building_detail(request, code):
             "my_floors": my_floors,
             "whole_building": len(my_floors) == len(floors),
             "counts": queries.building_counts(building),
-            "centre": centre_of(building),
+            "centre": centre,
             "can": can,
+            "manage": manage,
         },
     )
 
@@ -382,7 +406,8 @@ def roster_template(request, code):
 def roster_export(request, code):
     building = _building(code)
     access.require(request.user, Action.ROSTER_EXPORT, building)
-    return _xlsx_response(roster.export_workbook(building), roster.export_filename(building))
+    data = roster.export_roster(actor=request.user, building=building, via="web")
+    return _xlsx_response(data, roster.export_filename(building))
 
 
 def _upload_key(token: str) -> str:
@@ -509,3 +534,255 @@ def roster_rejected(request, code):
     if not kept or kept["building"] != building.pk or kept["user"] != request.user.pk:
         raise Http404(_("There is no file of rejected rows; it expires an hour after the import."))
     return _xlsx_response(kept["data"], f"{building.code}-roster-rejected.xlsx")
+
+
+# ----------------------------------------------------------------------------------------------
+# Floors, units, the service centre and its facilities (Action.BUILDING_EDIT). The forms sit on the
+# building page; each posts to its own address. With htmx a form with errors is swapped in place and
+# success reloads the page; without JavaScript the errors come on a page of their own.
+
+
+def _editable_building(request, code: str) -> Building:
+    building = _building(code)
+    access.require(request.user, Action.BUILDING_EDIT, building)
+    return building
+
+
+def _done(request, url: str):
+    """After a change: back to ``url`` (htmx: the browser goes there, so the page shows the change)."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)
+
+
+def _building_url(building: Building, anchor: str = "") -> str:
+    url = reverse("buildings:building_detail", args=[building.code])
+    return f"{url}#{anchor}" if anchor else url
+
+
+def _manage_form(request, form, *, building: Building, title: str, action: str, submit: str, cancel: str,
+                 form_id: str):
+    """The form alone for htmx (swapped in place), else a page holding it."""
+    context = {
+        "building": building,
+        "form": form,
+        "title": title,
+        "action": action,
+        "submit": submit,
+        "cancel": cancel,
+        "form_id": form_id,
+    }
+    if request.htmx:
+        return render(request, "buildings/_manage_form.html", context)
+    return render(request, "buildings/manage_form.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def floor_create(request, code):
+    building = _editable_building(request, code)
+    form = FloorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            floor = services.create_floor(actor=request.user, building=building, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("Floor %(floor)s was added.") % {"floor": floor.label})
+            return _done(request, _building_url(building, "floors"))
+    return _manage_form(
+        request, form, building=building, title=_("Add a floor"),
+        action=reverse("buildings:floor_create", args=[building.code]), submit=_("Add the floor"),
+        cancel=_building_url(building, "floors"), form_id="floor-form",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def units_create(request, code):
+    building = _editable_building(request, code)
+    floors = building.floors.order_by("number")
+    fixed = None
+    if request.GET.get("floor"):
+        fixed = floors.filter(pk=request.GET["floor"]).first() if request.GET["floor"].isdigit() else None
+    form = UnitsForm(request.POST or None, floors=floors, floor=fixed)
+    if request.method == "POST" and form.is_valid():
+        floor = form.cleaned_data["floor"]
+        try:
+            units = services.create_units(
+                actor=request.user, floor=floor, numbers=form.cleaned_data["numbers"], area=form.cleaned_data["area"]
+            )
+        except ValidationError as exc:
+            _apply_errors(form, exc, {"unit_number": "numbers"})
+        else:
+            messages.success(
+                request,
+                _("Added to %(floor)s: %(units)s.")
+                % {"floor": floor.label, "units": ", ".join(u.number for u in units)},
+            )
+            target = reverse("buildings:floor_units", args=[floor.code]) if fixed else _building_url(building, "floors")
+            return _done(request, target)
+    action = reverse("buildings:units_create", args=[building.code])
+    if fixed:
+        action += f"?floor={fixed.pk}"
+    return _manage_form(
+        request, form, building=building, title=_("Add units"), action=action, submit=_("Add the units"),
+        cancel=reverse("buildings:floor_units", args=[fixed.code]) if fixed else _building_url(building, "floors"),
+        form_id="units-form",
+    )
+
+
+def _floor(request, floor_code: str) -> Floor:
+    floor = get_object_or_404(
+        Floor.objects.select_related("building__party_committee"), code=floor_code.strip().upper()
+    )
+    access.require(request.user, Action.BUILDING_EDIT, floor.building)
+    return floor
+
+
+@login_required
+@require_GET
+def floor_units(request, floor_code):
+    """A floor's units, to rename them or set their area, and to add more."""
+    floor = _floor(request, floor_code)
+    building = floor.building
+    units = queries.units_of(floor)
+    form = UnitsForm(floors=building.floors.filter(pk=floor.pk), floor=floor)
+    units_action = reverse("buildings:units_create", args=[building.code]) + f"?floor={floor.pk}"
+    return render(
+        request,
+        "buildings/floor_units.html",
+        {"building": building, "floor": floor, "units": units, "form": form, "units_action": units_action},
+    )
+
+
+def _unit(request, pk: int) -> Unit:
+    unit = get_object_or_404(Unit.objects.select_related("floor__building__party_committee"), pk=pk)
+    access.require(request.user, Action.BUILDING_EDIT, unit.floor.building)
+    return unit
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request, pk):
+    """Rename a unit or change its area; with htmx the row of the floor's list turns into the form."""
+    unit = _unit(request, pk)
+    floor = unit.floor
+    form = UnitForm(request.POST or None, initial=UnitForm.initial_from(unit))
+    if request.method == "POST" and form.is_valid():
+        try:
+            changed = services.update_unit(actor=request.user, unit=unit, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc, {"unit_number": "number"})
+        else:
+            if request.htmx:
+                unit = queries.units_of(floor).get(pk=unit.pk)
+                return render(request, "buildings/_unit_row.html", {"unit": unit, "saved": True})
+            if changed:
+                messages.success(request, _("Unit %(unit)s was saved.") % {"unit": unit.number})
+            return redirect("buildings:floor_units", floor_code=floor.code)
+    if request.htmx:
+        return render(request, "buildings/_unit_form_row.html", {"unit": unit, "form": form})
+    return _manage_form(
+        request, form, building=floor.building, title=_("Edit unit %(unit)s") % {"unit": unit.number},
+        action=reverse("buildings:unit_edit", args=[unit.pk]), submit=_("Save"),
+        cancel=reverse("buildings:floor_units", args=[floor.code]), form_id=f"unit-{unit.pk}-form",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def centre_edit(request, code):
+    """Set up the building's service centre, or change its name, floor, hours, phone and services."""
+    building = _editable_building(request, code)
+    centre = centre_of(building)
+    floors = building.floors.order_by("number")
+    form = CentreForm(request.POST or None, floors=floors, initial=CentreForm.initial_from(centre))
+    if request.method == "POST" and form.is_valid():
+        try:
+            if centre is None:
+                centre_services.set_up_centre(actor=request.user, building=building, **form.cleaned_data)
+            else:
+                centre_services.update_centre(actor=request.user, centre=centre, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("The service centre was saved."))
+            return _done(request, _building_url(building, "centre"))
+    return _manage_form(
+        request, form, building=building,
+        title=_("Set up the service centre") if centre is None else _("Edit the service centre"),
+        action=reverse("buildings:centre_edit", args=[building.code]), submit=_("Save"),
+        cancel=_building_url(building, "centre"), form_id="centre-form",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facility_add(request, code):
+    building = _editable_building(request, code)
+    centre = centre_of(building)
+    if centre is None:
+        raise Http404(_("This building has no service centre yet."))
+    form = FacilityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            facility = centre_services.add_facility(actor=request.user, centre=centre, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            messages.success(request, _("%(name)s was added.") % {"name": facility.name})
+            return _done(request, _building_url(building, "centre"))
+    return _manage_form(
+        request, form, building=building, title=_("Add a facility"),
+        action=reverse("buildings:facility_add", args=[building.code]), submit=_("Add the facility"),
+        cancel=_building_url(building, "centre"), form_id="facility-form",
+    )
+
+
+def _facility(request, pk: int) -> Facility:
+    facility = get_object_or_404(Facility.objects.select_related("centre__building__party_committee"), pk=pk)
+    access.require(request.user, Action.BUILDING_EDIT, facility.centre.building)
+    return facility
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def facility_edit(request, pk):
+    """Change a facility; with htmx its row on the building page turns into the form."""
+    facility = _facility(request, pk)
+    building = facility.centre.building
+    form = FacilityForm(request.POST or None, initial=FacilityForm.initial_from(facility))
+    if request.method == "POST" and form.is_valid():
+        try:
+            centre_services.update_facility(actor=request.user, facility=facility, **form.cleaned_data)
+        except ValidationError as exc:
+            _apply_errors(form, exc)
+        else:
+            if request.htmx:
+                return render(request, "buildings/_facility_row.html", {"facility": facility, "saved": True})
+            messages.success(request, _("%(name)s was saved.") % {"name": facility.name})
+            return redirect(_building_url(building, "centre"))
+    if request.htmx:
+        return render(request, "buildings/_facility_form_row.html", {"facility": facility, "form": form})
+    return _manage_form(
+        request, form, building=building, title=_("Edit %(name)s") % {"name": facility.name},
+        action=reverse("buildings:facility_edit", args=[facility.pk]), submit=_("Save"),
+        cancel=_building_url(building, "centre"), form_id=f"facility-{facility.pk}-form",
+    )
+
+
+@login_required
+@require_POST
+def facility_in_use(request, pk):
+    """Take a facility out of use (``in_use=0``; it stays on record) or put it back (``in_use=1``)."""
+    facility = _facility(request, pk)
+    in_use = request.POST.get("in_use") == "1"
+    centre_services.update_facility(actor=request.user, facility=facility, is_active=in_use)
+    if request.htmx:
+        return render(request, "buildings/_facility_row.html", {"facility": facility, "saved": True})
+    if in_use:
+        messages.success(request, _("%(name)s is in use again.") % {"name": facility.name})
+    else:
+        messages.success(request, _("%(name)s was taken out of use.") % {"name": facility.name})
+    return redirect(_building_url(facility.centre.building, "centre"))

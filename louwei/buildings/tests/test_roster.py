@@ -364,7 +364,7 @@ def test_export_then_import_changes_nothing(building, ent5, ent2, other_building
                                party_member_count=0)
     services.add_contact(actor=None, enterprise=ent2, name="王五", email="w@example.com")
     services.add_contact(actor=None, enterprise=ent5, name="备用联系人", phone="0537-1234567")
-    services.move_in(actor=None, enterprise=ent5, floor=floor5, unit_number="0599",
+    services.move_in(actor=None, enterprise=ent5, floor=floor5, unit_number="05-99",
                      started_on=datetime.date(2020, 1, 2))
     basement = services.create_floor(actor=None, building=building, number=-1)
     services.move_in(actor=None, enterprise=ent2, floor=basement, unit_number="B101",
@@ -412,3 +412,158 @@ def test_a_row_refused_while_writing_stops_the_whole_import(building):
     report = run(building, make_workbook(rows))
     assert not report.written and report.rejected == 1
     assert not Enterprise.objects.exists() and not AuditEvent.objects.exists()
+
+
+# ----------------------------------------------------------------------------------------------
+# Formula injection: every workbook written here keeps formula-like strings as text
+
+
+FORMULA_NAME = '=HYPERLINK("http://x")'
+
+
+def test_a_formula_like_name_is_exported_as_text_and_reimports_unchanged(building, floor5):
+    from louwei.testing.factories import EnterpriseContactFactory, enterprise_on
+
+    enterprise = enterprise_on(floor5, name=FORMULA_NAME)
+    EnterpriseContactFactory(enterprise=enterprise, name="@某人", phone="13800000009", is_primary=True)
+    data = roster.export_workbook(building)
+    sheet = load_workbook(io.BytesIO(data))[roster.SHEET_DATA]
+    name_cell = sheet.cell(row=2, column=COL["name"] + 1)
+    assert name_cell.value == FORMULA_NAME
+    assert name_cell.data_type == "s" and name_cell.quotePrefix
+    contact_cell = sheet.cell(row=2, column=COL["contact_name"] + 1)
+    assert contact_cell.value == "@某人" and contact_cell.data_type == "s"
+    # no cell of the workbook is a formula
+    workbook = load_workbook(io.BytesIO(data))
+    assert not [c.coordinate for ws in workbook for r in ws.iter_rows() for c in r if c.data_type == "f"]
+
+    before = state()
+    report = run(building, data)
+    assert report.ok, report.error_lines()
+    assert (report.created, report.updated, report.unchanged) == (0, 0, 1)
+    assert state() == before
+    enterprise.refresh_from_db()
+    assert enterprise.name == FORMULA_NAME
+
+
+def text_workbook(headers, rows) -> bytes:
+    """A workbook whose cells are all stored as typed, as a spreadsheet keeps text cells."""
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for r, values in enumerate([headers, *rows], start=1):
+        for c, value in enumerate(values, start=1):
+            cell = sheet.cell(row=r, column=c, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("value", ["=1+2", "+86 138", "-5", "@SUM(A1)", "\t=1+2", "\r=1+2"])
+def test_rejected_rows_keep_formula_like_cells_as_text(building, value):
+    headers = [*HEADERS, "=cmd|' /C calc'!A0"]  # an extra column's header is copied too
+    data = text_workbook(headers, [[*row(1, name="某某有限公司", contact_name=value, contact_phone="12345"), value]])
+    report = run(building, data, skip_invalid=True)
+    assert report.rejected == 1
+    sheet = load_workbook(io.BytesIO(report.rejected_workbook())).active
+    read_back = value.replace("\r", "\n")  # XML reads a stored carriage return as a line feed
+    for column in (COL["contact_name"] + 1, len(HEADERS) + 1):
+        cell = sheet.cell(row=2, column=column)
+        assert cell.value == read_back and cell.data_type == "s" and cell.quotePrefix
+    header = sheet.cell(row=1, column=len(HEADERS) + 1)
+    assert header.value == "=cmd|' /C calc'!A0" and header.data_type == "s" and header.quotePrefix
+
+
+def test_the_template_has_no_formula_cells():
+    workbook = load_workbook(io.BytesIO(roster.template_workbook()))
+    assert not [c.coordinate for ws in workbook for r in ws.iter_rows() for c in r if c.data_type == "f"]
+
+
+def test_text_safe_is_the_one_rule():
+    from openpyxl import Workbook
+
+    sheet = Workbook().active
+    cases = [("=A1", True), ("+1", True), ("-1", True), ("@x", True), ("\t=1", True), ("\r=1", True),
+             ("\n=1", True), ("a=b", False), ("普通文字", False), (-1, False), (None, False)]
+    for number, (value, text) in enumerate(cases, start=1):
+        cell = roster.text_safe(sheet.cell(row=number, column=1, value=value))
+        assert bool(cell.quotePrefix) is text, value
+        if isinstance(value, str):
+            assert cell.data_type == "s"
+
+
+# ----------------------------------------------------------------------------------------------
+# Someone else writes while an import runs: the row in conflict is rejected, the import goes on
+
+
+@pytest.fixture
+def meanwhile():
+    """Run ``action`` once, right after the first enterprise or occupancy the import writes: as if
+    another person registered something between the import's checks and its writes."""
+    from django.db.models.signals import post_save
+
+    pending = []
+
+    def receiver(sender, instance, created, **kwargs):
+        if created and pending:
+            pending.pop()()
+
+    post_save.connect(receiver, sender=Enterprise, dispatch_uid="roster-meanwhile")
+    try:
+        yield pending.append
+    finally:
+        post_save.disconnect(sender=Enterprise, dispatch_uid="roster-meanwhile")
+
+
+@pytest.mark.parametrize("skip_invalid", [True, False])
+def test_a_code_registered_during_the_import_rejects_its_row(building, meanwhile, skip_invalid):
+    from louwei.testing.factories import EnterpriseFactory
+
+    meanwhile(lambda: EnterpriseFactory(uscc=make_uscc(5002), name="导入企业2有限公司"))
+    report = run(building, make_workbook([row(1), row(2), row(3)]), skip_invalid=skip_invalid)
+    assert report.rejected == 1
+    [error] = report.errors
+    assert error.row == 3 and error.column.startswith("统一社会信用代码") and "already registered" in error.message
+    assert report.written is skip_invalid
+    if skip_invalid:
+        assert report.created == 2
+        assert Enterprise.objects.get(uscc=make_uscc(5002)).occupancies.count() == 0
+    else:
+        assert not Enterprise.objects.exists()
+
+
+@pytest.mark.parametrize("skip_invalid", [True, False])
+def test_a_move_in_recorded_during_the_import_rejects_its_row(building, ent5, meanwhile, skip_invalid):
+    unit = ent5.occupancies.get().unit
+    # the file moves ent5 into a second unit, 0302; someone records that move-in meanwhile
+    target = Unit.objects.create(floor=building.floors.get(number=3), number="0302")
+    meanwhile(lambda: Occupancy.objects.create(enterprise=ent5, unit=target, started_on=datetime.date(2021, 9, 10)))
+    rows = [row(1), row(2, uscc=ent5.uscc, name=ent5.name, employee_count=None, party_member_count=None,
+                        contact_name=None, contact_phone=None, contact_email=None)]
+    report = run(building, make_workbook(rows), skip_invalid=skip_invalid)
+    assert report.rejected == 1
+    [error] = report.errors
+    assert error.row == 3 and error.column.startswith("房间号") and "already occupies" in error.message
+    assert report.written is skip_invalid
+    assert Occupancy.objects.filter(enterprise=ent5, unit=unit, ended_on__isnull=True).exists()
+    assert Occupancy.objects.filter(enterprise=ent5, unit=target).count() == (1 if skip_invalid else 0)
+
+
+def test_party_members_are_checked_by_the_registry_rule(building, monkeypatch):
+    """The roster asks services.check_party_members (one rule for pages and roster), row by row."""
+    from louwei.buildings import services
+
+    seen = []
+    rule = services.check_party_members
+
+    def spy(employee_count, party_member_count):
+        seen.append((employee_count, party_member_count))
+        return rule(employee_count, party_member_count)
+
+    monkeypatch.setattr(services, "check_party_members", spy)
+    report = run(building, make_workbook([row(1), row(2, employee_count=3, party_member_count=5)]), dry_run=True)
+    assert seen[:2] == [(30, 2), (3, 5)]  # the checks, row by row (the dry run's writes ask it again)
+    assert [(e.row, e.message) for e in report.errors] == [(3, "Party members (5) cannot outnumber employees (3).")]

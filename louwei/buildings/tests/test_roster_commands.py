@@ -103,7 +103,78 @@ def test_export_then_import_round_trip(building, ent5, ent2, tmp_path):
 def test_audit_names_the_user(building, tmp_path, secretary):
     path = write(tmp_path, [row(1)])
     call("import_roster", str(path), "--building", "TB-A", "--user", "secretary")
-    assert AuditEvent.objects.get(verb="roster.imported").actor == secretary
+    event = AuditEvent.objects.get(verb="roster.imported")
+    assert event.actor == secretary and event.details["via"] == "command"
+
+
+def test_without_user_the_server_operator_imports(building, tmp_path):
+    path = write(tmp_path, [row(1)])
+    call("import_roster", str(path), "--building", "TB-A")
+    event = AuditEvent.objects.get(verb="roster.imported")
+    assert event.actor is None and event.details["via"] == "command"
+
+
+@pytest.mark.parametrize("who", ["property_staff", "member", "leader5", "contact5", "employee5", "leader_elsewhere"])
+def test_import_user_must_be_allowed(request, building, tmp_path, who):
+    user = request.getfixturevalue(who)
+    path = write(tmp_path, [row(1)])
+    with pytest.raises(CommandError) as info:
+        call("import_roster", str(path), "--building", "TB-A", "--user", user.username)
+    assert f"{user.username} may not do this in TB-A" in str(info.value)
+    assert not Enterprise.objects.filter(uscc=make_uscc(5001)).exists()
+    assert not AuditEvent.objects.filter(verb="roster.imported").exists()
+
+
+def test_an_inactive_user_is_refused(building, tmp_path, secretary):
+    secretary.is_active = False
+    secretary.save()
+    path = write(tmp_path, [row(1)])
+    with pytest.raises(CommandError):
+        call("import_roster", str(path), "--building", "TB-A", "--user", "secretary")
+    assert not Enterprise.objects.exists()
+
+
+def test_import_with_user_is_limited_to_their_enterprises(building, other_building, tmp_path, secretary):
+    from louwei.testing.factories import enterprise_on
+
+    elsewhere = enterprise_on(other_building.floors.get(number=1), name="别处科技有限公司")
+    path = write(tmp_path, [row(1, uscc=elsewhere.uscc, name=elsewhere.name, employee_count=99)])
+    with pytest.raises(CommandError):
+        call("import_roster", str(path), "--building", "TB-A", "--user", "secretary")
+    elsewhere.refresh_from_db()
+    assert elsewhere.employee_count == 20
+    # the server operator, without --user, has no such limit
+    call("import_roster", str(path), "--building", "TB-A")
+    elsewhere.refresh_from_db()
+    assert elsewhere.employee_count == 99
+
+
+def test_export_is_audited(building, ent5, ent2, tmp_path):
+    call("export_roster", "--building", "TB-A", str(tmp_path / "out.xlsx"))
+    event = AuditEvent.objects.get(verb="roster.exported")
+    assert event.actor is None and event.target_id == str(building.pk)
+    assert event.details == {"rows": 2, "via": "command"}
+
+
+@pytest.mark.parametrize("who", ["secretary", "district", "member", "property_staff"])
+def test_export_with_user(request, building, ent5, tmp_path, who):
+    user = request.getfixturevalue(who)
+    target = tmp_path / "out.xlsx"
+    call("export_roster", "--building", "TB-A", "--user", user.username, str(target))
+    assert target.exists()
+    event = AuditEvent.objects.get(verb="roster.exported")
+    assert event.actor == user and event.details == {"rows": 1, "via": "command"}
+
+
+@pytest.mark.parametrize("who", ["leader5", "contact5", "employee5", "leader_elsewhere"])
+def test_export_user_must_be_allowed(request, building, ent5, tmp_path, who):
+    user = request.getfixturevalue(who)
+    target = tmp_path / "out.xlsx"
+    with pytest.raises(CommandError) as info:
+        call("export_roster", "--building", "TB-A", "--user", user.username, str(target))
+    assert "may not do this" in str(info.value)
+    assert not target.exists()
+    assert not AuditEvent.objects.filter(verb="roster.exported").exists()
 
 
 @pytest.mark.parametrize(
@@ -114,6 +185,7 @@ def test_audit_names_the_user(building, tmp_path, secretary):
         (["import_roster", "{file}", "--building", "TB-A", "--user", "nobody"], "No user"),
         (["export_roster", "--building", "NOPE", "x.xlsx"], "No building"),
         (["export_roster", "--building", "TB-A", "x.csv"], ".xlsx"),
+        (["export_roster", "--building", "TB-A", "--user", "nobody", "x.xlsx"], "No user"),
     ],
 )
 def test_command_errors(building, tmp_path, args, message):

@@ -50,12 +50,17 @@ def test_export_download_by_property_staff(client, property_staff, ent5):
     assert response.status_code == 200 and response["Content-Type"] == XLSX
     sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content)))[roster.SHEET_DATA]
     assert [r[1] for r in sheet.iter_rows(min_row=2, values_only=True)] == [ent5.uscc]
+    # the file holds contacts' personal data: the export is audited, with its row count
+    event = AuditEvent.objects.get(verb="roster.exported")
+    assert event.actor == property_staff and event.target_id == str(ent5.occupancies.get().unit.floor.building_id)
+    assert event.details == {"rows": 1, "via": "web"}
 
 
 @pytest.mark.parametrize("who", ["leader5", "contact5", "employee5", "leader_elsewhere"])
 def test_export_denied(client, request, building, who):
     client.force_login(request.getfixturevalue(who))
     assert client.get(url("roster_export")).status_code == 403
+    assert not AuditEvent.objects.filter(verb="roster.exported").exists()
 
 
 @pytest.mark.parametrize("who", ["property_staff", "member", "leader5", "contact5", "employee5", "leader_elsewhere"])
@@ -83,7 +88,8 @@ def test_preview_then_confirm(client, secretary, building):
     assert response.status_code == 200
     assert response.context["report"].written
     assert Enterprise.objects.count() == 2
-    assert AuditEvent.objects.get(verb="roster.imported").actor == secretary
+    event = AuditEvent.objects.get(verb="roster.imported")
+    assert event.actor == secretary and event.details["via"] == "web"
     # the kept file is gone: confirming again is refused and imports nothing more
     again = client.post(url("roster_import"), {"step": "confirm", "token": token})
     assert again.status_code == 302 and again["Location"] == url("roster_import")

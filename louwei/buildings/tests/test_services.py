@@ -185,3 +185,143 @@ class TestBuildingFloorsUnits:
         with pytest.raises(ValidationError):
             services.create_unit(actor=secretary, floor=floor, number="B01")
         assert verbs(building) == ["unit.created", "floor.created"]
+
+    def test_create_units_several_at_once(self, secretary, building, floor5):
+        units = services.create_units(actor=secretary, floor=floor5, numbers=["0501", "0502", "0502", "a-12"],
+                                      area="88.50")
+        assert [u.number for u in units] == ["0501", "0502", "A-12"]
+        assert {str(u.area) for u in Unit.objects.filter(floor=floor5)} == {"88.50"}
+        assert verbs(building) == ["unit.created"] * 3
+
+    def test_create_units_is_all_or_nothing(self, secretary, building, floor5):
+        services.create_unit(actor=secretary, floor=floor5, number="0503")
+        with pytest.raises(ValidationError) as info:
+            services.create_units(actor=secretary, floor=floor5, numbers=["0501", "0502", "0503"])
+        assert "0503" in info.value.message_dict["unit_number"][0]
+        assert list(Unit.objects.filter(floor=floor5).values_list("number", flat=True)) == ["0503"]
+        with pytest.raises(ValidationError):
+            services.create_units(actor=secretary, floor=floor5, numbers=[f"{n:04d}" for n in range(201)])
+        with pytest.raises(ValidationError):
+            services.create_units(actor=secretary, floor=floor5, numbers=["  "])
+
+    def test_update_unit(self, secretary, building, floor5):
+        unit = services.create_unit(actor=secretary, floor=floor5, number="0501")
+        services.create_unit(actor=secretary, floor=floor5, number="0502")
+        changed = services.update_unit(actor=secretary, unit=unit, number=" ０５１０ ", area="120")
+        assert set(changed) == {"number", "area"}
+        unit.refresh_from_db()
+        assert unit.number == "0510" and str(unit.area) == "120.00"
+        event = history_of(building).first()
+        assert event.verb == "unit.updated" and event.details["changes"]["number"] == {"from": "0501", "to": "0510"}
+        assert services.update_unit(actor=secretary, unit=unit, number="0510") == {}
+        with pytest.raises(ValidationError) as info:
+            services.update_unit(actor=secretary, unit=unit, number="0502")
+        assert "unit_number" in info.value.message_dict
+        assert unit.number == "0510"  # left as it was
+        with pytest.raises(ValidationError):
+            services.update_unit(actor=secretary, unit=unit, area="-1")
+
+
+class TestRemoveContactEndsTheirRole:
+    """A contact with a login speaks for the enterprise through its enterprise_contact role; removing
+    the contact ends that role, in the same transaction."""
+
+    def test_the_role_ends_with_the_contact(self, secretary, ent5, contact5):
+        from louwei import access
+        from louwei.accounts.models import Role, RoleKind
+
+        card = services.add_contact(actor=secretary, enterprise=ent5, name="联系人本人", phone="13900000055",
+                                    user=contact5)
+        assert access.can(contact5, access.Action.ENTERPRISE_EDIT, ent5)
+        services.remove_contact(actor=secretary, contact=card)
+        role = Role.objects.get(user=contact5, kind=RoleKind.ENTERPRISE_CONTACT)
+        assert role.ended_at is not None
+        contact5.refresh_from_db()
+        contact5.forget_roles()  # the roles kept on this test's user object
+        assert not access.can(contact5, access.Action.ENTERPRISE_EDIT, ent5)
+        event = AuditEvent.objects.get(verb="role.end")
+        assert event.actor == secretary
+
+    def test_other_roles_stay(self, secretary, ent5, ent2, contact5):
+        from louwei.accounts.models import Role, RoleKind
+        from louwei.testing.factories import grant
+
+        grant(contact5, RoleKind.ENTERPRISE_CONTACT, ent2)
+        grant(contact5, RoleKind.EMPLOYEE, ent5)
+        card = services.add_contact(actor=secretary, enterprise=ent5, name="联系人本人", phone="13900000055",
+                                    user=contact5)
+        services.remove_contact(actor=secretary, contact=card)
+        active = set(Role.objects.active().filter(user=contact5).values_list("kind", "enterprise_id"))
+        assert active == {(RoleKind.ENTERPRISE_CONTACT, ent2.pk), (RoleKind.EMPLOYEE, ent5.pk)}
+
+    def test_a_contact_without_a_login_ends_nothing(self, secretary, ent5, contact5):
+        from louwei.accounts.models import Role
+
+        services.remove_contact(actor=secretary, contact=ent5.contacts.get())
+        assert Role.objects.active().filter(user=contact5).count() == 1
+        assert not AuditEvent.objects.filter(verb="role.end").exists()
+
+    def test_the_role_stays_while_another_card_is_theirs(self, secretary, ent5, contact5):
+        from louwei.accounts.models import Role
+
+        first = services.add_contact(actor=secretary, enterprise=ent5, name="本人", phone="13900000055",
+                                     user=contact5)
+        services.add_contact(actor=secretary, enterprise=ent5, name="本人(备用)", email="me@example.com",
+                             user=contact5)
+        services.remove_contact(actor=secretary, contact=first)
+        assert Role.objects.active().filter(user=contact5).count() == 1
+
+    def test_from_the_web_page(self, client, secretary, ent5, contact5):
+        from django.urls import reverse
+
+        from louwei.accounts.models import Role
+
+        card = services.add_contact(actor=secretary, enterprise=ent5, name="联系人本人", phone="13900000055",
+                                    user=contact5)
+        client.force_login(secretary)
+        assert client.post(reverse("buildings:contact_remove", args=[card.pk])).status_code == 302
+        assert not Role.objects.active().filter(user=contact5).exists()
+        client.force_login(contact5)
+        assert client.get(reverse("buildings:enterprise_edit", args=[ent5.pk])).status_code == 403
+
+
+class TestConflictsWithConcurrentWrites:
+    """A row written by someone else between a service's check and its insert (or one the caller's
+    check could not see: ``known_new``) comes back as a translated ValidationError, and the
+    caller's transaction stays usable (a savepoint around the insert)."""
+
+    def test_a_code_registered_meanwhile(self, secretary, ent5):
+        from django.db import transaction
+
+        with transaction.atomic():
+            with pytest.raises(ValidationError) as info:
+                services._create_enterprise(
+                    actor=secretary, known_new=True,
+                    values={"name": "同码有限公司", "uscc": ent5.uscc, "industry": "I"},
+                )
+            assert ent5.name in info.value.message_dict["uscc"][0]
+            assert Enterprise.objects.count() == 1  # the transaction is still usable
+        assert not AuditEvent.objects.filter(verb="enterprise.created").exists()
+
+    def test_an_open_occupancy_recorded_meanwhile(self, secretary, ent5):
+        from django.db import transaction
+
+        unit = ent5.occupancies.get().unit
+        with transaction.atomic():
+            with pytest.raises(ValidationError) as info:
+                services._move_in(actor=secretary, enterprise=ent5, unit=unit, started_on=TODAY, known_new=True)
+            assert "already occupies" in info.value.message_dict["unit_number"][0]
+            assert Occupancy.objects.filter(enterprise=ent5).count() == 1
+        assert not AuditEvent.objects.filter(verb="occupancy.moved_in").exists()
+
+    def test_a_unit_created_meanwhile(self, secretary, floor5):
+        from django.db import transaction
+
+        Unit.objects.create(floor=floor5, number="0577")
+        with transaction.atomic():
+            with pytest.raises(ValidationError) as info:
+                services._create_unit(actor=secretary, floor=floor5, number="0577")
+            assert "0577" in info.value.message_dict["unit_number"][0]
+        # and the move-in that needed it takes the unit that now exists
+        unit, created = services.find_or_create_unit(actor=secretary, floor=floor5, number="0577")
+        assert not created and unit.number == "0577"

@@ -93,19 +93,28 @@ def test_building_detail_for_the_secretary(client, secretary, building, ent5, en
     assert floors[4].enterprise_count == 0
     assert response.context["counts"]["enterprises"] == 2
     html = response.content.decode()
-    assert "一号会议室" in html and "旧打印机" not in html
-    for name in ("enterprise_list", "roster_import", "roster_template", "roster_export", "enterprise_create"):
+    # the secretary manages the facilities: those out of use are listed too, marked
+    assert "一号会议室" in html and "旧打印机" in html and "Out of use" in html
+    for name in ("enterprise_list", "roster_import", "roster_template", "roster_export", "enterprise_create",
+                 "floor_create", "units_create", "centre_edit", "facility_add"):
         assert reverse(f"buildings:{name}", args=["TB-A"]) in html
     assert response.context["can"]["committee"] is True
 
 
 def test_building_detail_for_property_staff_has_no_edit_links(client, property_staff, building):
+    centre = ServiceCentre.objects.create(building=building, floor=building.floors.get(number=1), name="党群服务中心")
+    Facility.objects.create(centre=centre, name="一号会议室", kind=FacilityKind.MEETING_ROOM, capacity=12)
+    Facility.objects.create(centre=centre, name="旧打印机", kind=FacilityKind.PRINTER, is_active=False)
     response = get(client, property_staff, "buildings:building_detail", "TB-A")
     assert response.status_code == 200
     html = response.content.decode()
+    assert "一号会议室" in html and "旧打印机" not in html
     assert reverse("buildings:roster_export", args=["TB-A"]) in html
     assert reverse("buildings:roster_import", args=["TB-A"]) not in html
     assert reverse("buildings:enterprise_create", args=["TB-A"]) not in html
+    for name in ("floor_create", "units_create", "centre_edit", "facility_add"):
+        assert reverse(f"buildings:{name}", args=["TB-A"]) not in html
+    assert response.context["manage"] is None
 
 
 @pytest.mark.parametrize("who", ["employee5", "contact5", "leader_elsewhere"])
@@ -204,8 +213,8 @@ def test_enterprise_list_denied(client, request, building, who):
     assert get(client, request.getfixturevalue(who), "buildings:enterprise_list", "TB-A").status_code == 403
 
 
-def _populate(building, count):
-    for n in range(count):
+def _populate(building, count, start=0):
+    for n in range(start, start + count):
         enterprise = enterprise_on(building.floors.get(number=(5, 1, 2, 3, 4, 6)[n % 6]), name=f"企业{n:03d}")
         EnterpriseContact.objects.create(enterprise=enterprise, name=f"联系人{n}", phone=f"1370000{n:04d}",
                                          is_primary=True)
@@ -235,6 +244,45 @@ def test_enterprise_list_query_count_does_not_grow(client, request, building, dj
     assert response.status_code == 200
 
 
+@pytest.mark.parametrize("who", ["secretary", "leader5"])
+def test_enterprise_list_query_count_is_the_same_for_3_and_60(client, request, building, who):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(request.getfixturevalue(who))
+    url = reverse("buildings:enterprise_list", args=["TB-A"])
+    search = {"q": "企业", "industry": "I", "sort": "name"}
+
+    def measure():
+        counts = []
+        htmx = {"HTTP_HX_REQUEST": "true", "HTTP_HX_TARGET": "enterprise-results"}
+        for params, headers in (({}, {}), (search, htmx)):
+            with CaptureQueriesContext(connection) as context:
+                response = client.get(url, params, **headers)
+            assert response.status_code == 200 and len(response.context["page"].object_list) > 0
+            counts.append(len(context))
+        return counts
+
+    _populate(building, 3)
+    measure()  # the session and the person's roles are read on the first request as on any other
+    small = measure()
+    _populate(building, 57, start=3)
+    large = measure()
+    assert small == large
+    assert max(large) <= QUERY_BOUND
+
+
+def test_building_code_is_case_insensitive(client, secretary, building, ent5):
+    for code in ("tb-a", "Tb-A", " TB-A"):
+        response = get(client, secretary, "buildings:building_detail", code)
+        assert response.status_code == 200 and response.context["building"] == building
+    assert get(client, secretary, "buildings:enterprise_list", "tb-a").status_code == 200
+    client.force_login(secretary)
+    assert client.get("/buildings/tb-a/").status_code == 200
+    assert client.get("/buildings/tb-a/roster/export.xlsx").status_code == 200
+    assert client.get("/buildings/tb-z/").status_code == 404
+
+
 # ----------------------------------------------------------------------------------------------
 # Enterprise detail
 
@@ -257,9 +305,9 @@ def test_enterprise_detail_for_the_secretary(client, secretary, ent5):
 def test_enterprise_detail_shows_past_occupancies(client, secretary, ent5, floor5):
     from louwei.buildings import services
 
-    services.move_in(actor=secretary, enterprise=ent5, floor=floor5, unit_number="0599",
+    services.move_in(actor=secretary, enterprise=ent5, floor=floor5, unit_number="05-99",
                      started_on=TODAY - datetime.timedelta(days=10))
-    services.move_out(actor=secretary, occupancy=ent5.occupancies.get(unit__number="0599"), ended_on=TODAY)
+    services.move_out(actor=secretary, occupancy=ent5.occupancies.get(unit__number="05-99"), ended_on=TODAY)
     response = get(client, secretary, "buildings:enterprise_detail", ent5.pk)
     assert len(response.context["detail"].occupancies) == 2
     assert len(response.context["detail"].current_occupancies) == 1

@@ -79,3 +79,12 @@ def test_centre_of(centre, building, django_assert_num_queries):
 
 def test_no_centre(building):
     assert centre_of(building) is None
+
+
+def test_centre_of_with_facilities_out_of_use(centre, building, django_assert_num_queries):
+    services.add_facility(actor=None, centre=centre, name="活动室", kind=FacilityKind.ACTIVITY_ROOM)
+    services.add_facility(actor=None, centre=centre, name="旧会议室", kind=FacilityKind.MEETING_ROOM, is_active=False)
+    with django_assert_num_queries(2):
+        found = centre_of(building, with_unused=True)
+        assert [f.name for f in found.facility_list] == ["活动室", "旧会议室"]  # those out of use last
+        assert [f.name for f in found.active_facilities] == ["活动室"]

@@ -1,14 +1,16 @@
-"""python manage.py import_roster FILE --building CODE [--dry-run] [--skip-invalid] [--rejected FILE]"""
+"""python manage.py import_roster FILE --building CODE [--dry-run] [--skip-invalid] [--rejected FILE]
+[--user USERNAME]"""
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from louwei.buildings.models import Building
+from louwei.access import Action
 from louwei.buildings.roster import import_roster
+
+from ._common import actor_from, building_from
 
 
 class Command(BaseCommand):
@@ -24,22 +26,19 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="check and report, write nothing")
         parser.add_argument("--skip-invalid", action="store_true", help="write the good rows, set the bad ones aside")
         parser.add_argument("--rejected", help="where to save the rejected rows (default: FILE-rejected.xlsx)")
-        parser.add_argument("--user", help="username recorded in the audit trail as the importer")
+        parser.add_argument(
+            "--user",
+            help="username of the person importing: they must be allowed to import into the building, only "
+            "enterprises they may change are updated, and they are recorded in the audit (without it: the "
+            "server operator, no limit)",
+        )
 
     def handle(self, *args, **options):
         path = Path(options["file"])
         if not path.is_file():
             raise CommandError(_("No such file: %(path)s") % {"path": path})
-        try:
-            building = Building.objects.get(code=options["building"].strip().upper())
-        except Building.DoesNotExist as exc:
-            raise CommandError(_("No building has the code %(code)s.") % {"code": options["building"]}) from exc
-        actor = None
-        if options["user"]:
-            try:
-                actor = get_user_model().objects.get(username=options["user"])
-            except get_user_model().DoesNotExist as exc:
-                raise CommandError(_("No user is called %(name)s.") % {"name": options["user"]}) from exc
+        building = building_from(options["building"])
+        actor = actor_from(options["user"], Action.ROSTER_IMPORT, building)
 
         try:
             report = import_roster(
@@ -49,6 +48,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 skip_invalid=options["skip_invalid"],
                 filename=path.name,
+                via="command",
             )
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
