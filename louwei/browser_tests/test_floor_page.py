@@ -25,7 +25,7 @@ def test_floor_page_then_floor_leader_login_on_a_phone(live_server, phone_page, 
     page.goto(f"{live_server.url}/f/XCFZ-B-05/")
     expect(page.get_by_role("heading", name=leader.user.name)).to_be_visible()
     expect(page.locator("main")).to_contain_text(leader.enterprise.name)
-    expect(page.locator(f'a[href^="tel:"]').first).to_be_visible()
+    expect(page.locator('a[href^="tel:"]').first).to_be_visible()
     expect(page.locator("h1")).to_contain_text(floor_label)
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways on a phone"
     page.screenshot(path=artifacts / "floor-page-phone.png", full_page=True)

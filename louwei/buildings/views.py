@@ -24,6 +24,7 @@ from louwei.centre import services as centre_services
 from louwei.centre.forms import CentreForm, FacilityForm
 from louwei.centre.models import Facility
 from louwei.centre.queries import centre_of
+from louwei.core.forms import apply_validation_error
 
 from . import queries, roster, services
 from .forms import (
@@ -51,17 +52,6 @@ def _building(code: str) -> Building:
     return get_object_or_404(
         Building.objects.select_related("party_committee", "property_company"), code=code.strip().upper()
     )
-
-
-def _apply_errors(form, exc: ValidationError, fields: dict[str, str] | None = None) -> None:
-    """Put a service's ValidationError on the form: on its fields where the form has them
-    (``fields`` maps a service's field name to the form's, where they differ)."""
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.error_dict.items():
-            field = (fields or {}).get(field, field)
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)
 
 
 def _xlsx_response(data: bytes, filename: str) -> FileResponse:
@@ -137,7 +127,7 @@ def building_edit(request, code):
         try:
             services.update_building(actor=request.user, building=building, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("The building was saved."))
             return redirect("buildings:building_detail", code=building.code)
@@ -180,7 +170,7 @@ def enterprise_create(request, code):
         try:
             enterprise = services.create_enterprise(actor=request.user, **data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("%(name)s was registered.") % {"name": enterprise.name})
             return redirect("buildings:enterprise_detail", pk=enterprise.pk)
@@ -237,7 +227,7 @@ def enterprise_edit(request, pk):
         try:
             changed = services.update_enterprise(actor=request.user, enterprise=enterprise, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             if changed:
                 messages.success(request, _("The changes were saved."))
@@ -278,7 +268,7 @@ def move_in(request, pk):
                 started_on=form.cleaned_data["started_on"],
             )
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("The move-in was recorded."))
             return redirect("buildings:enterprise_detail", pk=enterprise.pk)
@@ -303,7 +293,7 @@ def move_out(request, pk):
         try:
             services.move_out(actor=request.user, occupancy=occupancy, ended_on=form.cleaned_data["ended_on"])
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("The move-out was recorded; the occupancy stays in the history."))
             return redirect("buildings:enterprise_detail", pk=occupancy.enterprise_id)
@@ -332,7 +322,7 @@ def contact_add(request, pk):
         try:
             services.add_contact(actor=request.user, enterprise=enterprise, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("The contact was added."))
             return redirect("buildings:enterprise_detail", pk=enterprise.pk)
@@ -363,7 +353,7 @@ def contact_edit(request, pk):
         try:
             services.update_contact(actor=request.user, contact=contact, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("The contact was saved."))
             return redirect("buildings:enterprise_detail", pk=contact.enterprise_id)
@@ -586,7 +576,7 @@ def floor_create(request, code):
         try:
             floor = services.create_floor(actor=request.user, building=building, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("Floor %(floor)s was added.") % {"floor": floor.label})
             return _done(request, _building_url(building, "floors"))
@@ -613,7 +603,7 @@ def units_create(request, code):
                 actor=request.user, floor=floor, numbers=form.cleaned_data["numbers"], area=form.cleaned_data["area"]
             )
         except ValidationError as exc:
-            _apply_errors(form, exc, {"unit_number": "numbers"})
+            apply_validation_error(form, exc, {"unit_number": "numbers"})
         else:
             messages.success(
                 request,
@@ -673,7 +663,7 @@ def unit_edit(request, pk):
         try:
             changed = services.update_unit(actor=request.user, unit=unit, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc, {"unit_number": "number"})
+            apply_validation_error(form, exc, {"unit_number": "number"})
         else:
             if request.htmx:
                 unit = queries.units_of(floor).get(pk=unit.pk)
@@ -705,7 +695,7 @@ def centre_edit(request, code):
             else:
                 centre_services.update_centre(actor=request.user, centre=centre, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("The service centre was saved."))
             return _done(request, _building_url(building, "centre"))
@@ -729,7 +719,7 @@ def facility_add(request, code):
         try:
             facility = centre_services.add_facility(actor=request.user, centre=centre, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             messages.success(request, _("%(name)s was added.") % {"name": facility.name})
             return _done(request, _building_url(building, "centre"))
@@ -757,7 +747,7 @@ def facility_edit(request, pk):
         try:
             centre_services.update_facility(actor=request.user, facility=facility, **form.cleaned_data)
         except ValidationError as exc:
-            _apply_errors(form, exc)
+            apply_validation_error(form, exc)
         else:
             if request.htmx:
                 return render(request, "buildings/_facility_row.html", {"facility": facility, "saved": True})

@@ -15,15 +15,11 @@ from django.views.decorators.http import require_http_methods
 from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import Floor
+from louwei.core.forms import apply_validation_error
 
 from . import queries, services
 from .forms import AppointForm, CommitteeForm, EndForm, LeaderEditForm, ReplaceForm, TermForm
 from .models import FloorLeader
-
-
-def _add_errors(form, error: ValidationError) -> None:
-    for message in error.messages:
-        form.add_error(None, message)
 
 
 def _manage_url(building) -> str:
@@ -86,7 +82,7 @@ def committee_edit(request, code):
                 founded_on=form.cleaned_data["founded_on"], phone=form.cleaned_data["phone"],
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("The committee is saved."))
             return redirect(_manage_url(building))
@@ -106,7 +102,7 @@ def term_create(request, code):
         try:
             term = services.open_term(actor=request.user, building=building, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("%(term)s is created.") % {"term": term.title})
             return redirect(_manage_url(building))
@@ -153,7 +149,7 @@ def appoint(request, floor_code):
                 public_phone=data["public_phone"], photo=data["photo"], **form.person_arguments(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("%(name)s is now the floor leader of %(floor)s.")
                              % {"name": leader.user, "floor": floor.label})
@@ -184,7 +180,7 @@ def replace(request, pk):
                 **form.person_arguments(),
             )
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("%(name)s is now the floor leader of %(floor)s.")
                              % {"name": new.user, "floor": floor.label})
@@ -207,7 +203,7 @@ def end(request, pk):
         try:
             services.end_floor_leader(actor=request.user, leader=leader, **form.cleaned_data)
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("The appointment of %(name)s on %(floor)s has ended.")
                              % {"name": leader.user, "floor": floor.label})
@@ -237,7 +233,7 @@ def edit_leader(request, pk):
         try:
             services.update_floor_leader(actor=request.user, leader=leader, **changes)
         except ValidationError as error:
-            _add_errors(form, error)
+            apply_validation_error(form, error)
         else:
             messages.success(request, _("The floor leader's details are saved."))
             return redirect(_manage_url(building) + f"#floor-{floor.number}")

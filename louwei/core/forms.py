@@ -13,3 +13,14 @@ class FormRenderer(DjangoTemplates):
 
     form_template_name = "louwei/forms/form.html"
     field_template_name = "louwei/forms/field.html"
+
+
+def apply_validation_error(form, error, fields: dict[str, str] | None = None) -> None:
+    """Put a service's ``ValidationError`` on ``form``: on the form's own field where it has one
+    (``fields`` maps a service's field name to the form's, where they differ), else above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            field = (fields or {}).get(field, field)
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)

@@ -196,12 +196,14 @@ class _Loader:
             where, _, key = spec.scope.partition(":")
             if spec.kind == RoleKind.FLOOR_LEADER:
                 continue  # appointed with the other floor leaders
-            scope = {
-                "district": lambda: district,
-                "building": lambda: building,
-                "floor": lambda: floors[int(key)],
-                "enterprise": lambda: enterprises[key],
-            }[where]()
+            if where == "district":
+                scope = district
+            elif where == "building":
+                scope = building
+            elif where == "floor":
+                scope = floors[int(key)]
+            else:
+                scope = enterprises[key]
             self.role(user, spec.kind, scope)
             if spec.kind == RoleKind.ENTERPRISE_CONTACT:
                 EnterpriseContact.objects.filter(enterprise=scope, is_primary=True, user__isnull=True).update(user=user)
