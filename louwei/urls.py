@@ -9,6 +9,10 @@ urlpatterns = [
     path("", include("louwei.accounts.urls")),
     path("", include("louwei.buildings.urls")),
     path("", include("louwei.committee.urls")),
+    path("", include("louwei.notifications.urls")),
+    path("", include("louwei.notices.urls")),
+    path("", include("louwei.library.urls")),
+    path("api/v1/", include("louwei.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
 ]

@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "louwei.centre",
     "louwei.committee",
     "louwei.home",
+    "louwei.notifications",
+    "louwei.notices",
+    "louwei.library",
+    "louwei.api",
     "louwei.demo",
 ]
 
