@@ -24,6 +24,7 @@ from louwei.core.audit import record
 from louwei.core.text import compact, normalise
 from louwei.core.validators import normalise_phone, normalise_uscc
 
+from . import signals
 from .models import (
     Building,
     Enterprise,
@@ -569,6 +570,7 @@ def _move_in(
         unit=unit.number,
         started_on=started_on,
     )
+    transaction.on_commit(lambda: signals.occupancy_started.send(sender=Occupancy, occupancy=occupancy))
     return occupancy
 
 

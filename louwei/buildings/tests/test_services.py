@@ -325,3 +325,24 @@ class TestConflictsWithConcurrentWrites:
         # and the move-in that needed it takes the unit that now exists
         unit, created = services.find_or_create_unit(actor=secretary, floor=floor5, number="0577")
         assert not created and unit.number == "0577"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_move_in_announces_itself_after_commit():
+    """Features above the registry (notices) learn of a move-in through the occupancy_started signal."""
+    from louwei.buildings import services as registry
+    from louwei.buildings.signals import occupancy_started
+    from louwei.testing.factories import EnterpriseFactory, UnitFactory
+
+    heard = []
+
+    def receiver(sender, occupancy, **kwargs):
+        heard.append(occupancy)
+
+    occupancy_started.connect(receiver)
+    try:
+        enterprise, unit = EnterpriseFactory(), UnitFactory()
+        occupancy = registry.move_in(actor=None, enterprise=enterprise, unit=unit, started_on=timezone.localdate())
+    finally:
+        occupancy_started.disconnect(receiver)
+    assert heard == [occupancy]
