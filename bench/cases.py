@@ -1,0 +1,129 @@
+"""The benchmark cases. Each builds its data, measures, prints, and leaves the data for the next."""
+
+from __future__ import annotations
+
+import io
+import statistics
+import time
+import tracemalloc
+from contextlib import contextmanager
+
+from django.db import connection
+from django.test import Client
+
+from louwei.accounts.models import RoleKind
+from louwei.buildings import roster as roster_io
+from louwei.buildings.models import Enterprise
+from louwei.testing.factories import BuildingFactory, FloorFactory, FloorLeaderFactory, UserFactory, grant, make_uscc
+
+
+class QueryCounter:
+    """Counts SQL statements without keeping them (CaptureQueriesContext stops at 9,000)."""
+
+    def __init__(self):
+        self.count = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.count += 1
+        return execute(sql, params, many, context)
+
+
+@contextmanager
+def measured(label: str):
+    """Print the wall time, SQL queries and peak Python memory of the block."""
+    counter = QueryCounter()
+    tracemalloc.start()
+    with connection.execute_wrapper(counter):
+        started = time.perf_counter()
+        yield
+        elapsed = time.perf_counter() - started
+    _current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"  {label}: {elapsed:.2f} s, {counter.count} queries, peak {peak / 2**20:.1f} MiB")
+
+
+def _roster_file(building, rows: int, floors: int) -> bytes:
+    data = []
+    for n in range(rows):
+        floor = n % floors + 1
+        data.append([
+            f"基准测试{n}科技有限公司", make_uscc(900000 + n), "信息科技", floor, f"{floor:02d}{n // floors % 90 + 1:02d}",
+            "2024-03-01", 30, "独立支部", 5, f"联系人{n}", f"139{n:08d}", f"c{n}@example.com",
+        ])
+    workbook = roster_io._roster_workbook(data)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def roster(args) -> None:
+    print(f"roster import, {args.rows} new enterprises in a 20-floor building")
+    building = BuildingFactory(code="BENCH-R")
+    for number in range(1, 21):
+        FloorFactory(building=building, number=number)
+    content = _roster_file(building, args.rows, 20)
+    with measured("dry run (check every row, write nothing)"):
+        report = roster_io.import_roster(actor=None, building=building, source=io.BytesIO(content), dry_run=True)
+    assert report.rejected == 0, report.errors[:3]
+    with measured("import (all rows new)"):
+        roster_io.import_roster(actor=None, building=building, source=io.BytesIO(content))
+    with measured("re-import (nothing changes)"):
+        report = roster_io.import_roster(actor=None, building=building, source=io.BytesIO(content))
+    assert report.unchanged == args.rows, report
+    print()
+
+
+def _page(client: Client, url: str, repeat: int) -> tuple[float, float, int]:
+    client.get(url)  # warm up
+    times = []
+    for _ in range(repeat):
+        counter = QueryCounter()
+        with connection.execute_wrapper(counter):
+            started = time.perf_counter()
+            response = client.get(url)
+            times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.status_code
+    times.sort()
+    return statistics.median(times), times[int(len(times) * 0.95) - 1], counter.count
+
+
+def enterprise_list(args) -> None:
+    print("enterprise list page (secretary, first page of 25), as the building grows")
+    building = BuildingFactory(code="BENCH-L")
+    floors = [FloorFactory(building=building, number=n) for n in range(1, 21)]
+    secretary = UserFactory(username="bench-secretary")
+    grant(secretary, RoleKind.COMMITTEE_SECRETARY, building)
+    client = Client()
+    client.force_login(secretary)
+    url = f"/buildings/{building.code}/enterprises/"
+    made = 0
+    for target in (120, 1200, 5000):
+        rows = []
+        for n in range(made, target):
+            floor = floors[n % 20]
+            rows.append([f"列表{n}有限公司", make_uscc(500000 + n), "金融", floor.number,
+                         f"{floor.number:02d}{n // 20 % 90 + 1:02d}", "2023-01-01", 10, "无", 0, "", "", ""])
+        workbook = roster_io._roster_workbook(rows)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        roster_io.import_roster(actor=None, building=building, source=io.BytesIO(buffer.getvalue()))
+        made = target
+        median, p95, queries = _page(client, url, args.repeat)
+        searched = _page(client, url + "?q=有限&industry=J", args.repeat)
+        print(f"  {Enterprise.objects.count():>5} enterprises: median {median:.1f} ms, p95 {p95:.1f} ms, "
+              f"{queries} queries; with search+filter: median {searched[0]:.1f} ms, {searched[2]} queries")
+    print()
+
+
+def posters(args) -> None:
+    print("A4 posters, one PDF for a 20-floor building with 20 serving leaders")
+    from louwei.committee import posters as poster_module
+    from louwei.committee import queries as committee_queries
+
+    building = BuildingFactory(code="BENCH-P")
+    for number in range(1, 21):
+        FloorLeaderFactory(floor=FloorFactory(building=building, number=number))
+    with measured("building PDF"):
+        pdf = poster_module.render_pdf(committee_queries.poster_pages(building))
+    print(f"  {len(pdf) / 1024:.0f} KiB")
+    print()
