@@ -36,25 +36,33 @@ class Action:
     COMMITTEE_MANAGE = "committee.manage"  # terms, appointing and ending floor leaders; target: building
     POSTER_PRINT = "poster.print"  # target: a floor or a building
     AUDIT_VIEW = "audit.view"  # target: the building
+    NOTICE_VIEW = "notice.view"  # the staff view of notices and their reach; target: building or district
+    NOTICE_WRITE = "notice.write"  # write, publish, withdraw, remind; target: building or district
+    NOTICE_RELAY = "notice.relay"  # record relaying a notice to an enterprise; target: the floor
 
     ALL = (
         BUILDING_VIEW, BUILDING_EDIT, ENTERPRISE_VIEW, ENTERPRISE_CREATE, ENTERPRISE_EDIT, OCCUPANCY_MANAGE,
         ROSTER_IMPORT, ROSTER_EXPORT, COMMITTEE_MANAGE, POSTER_PRINT, AUDIT_VIEW,
+        NOTICE_VIEW, NOTICE_WRITE, NOTICE_RELAY,
     )
+
+    # Actions a floor role has on its whole building, to open its (floor-filtered) staff pages.
+    PARTIAL_BUILDING = frozenset({BUILDING_VIEW, NOTICE_VIEW})
 
 
 A = Action
-_STAFF_READ = {A.BUILDING_VIEW, A.ENTERPRISE_VIEW, A.POSTER_PRINT}
+_STAFF_READ = {A.BUILDING_VIEW, A.ENTERPRISE_VIEW, A.POSTER_PRINT, A.NOTICE_VIEW}
 
 # The matrix: which actions each kind of role grants, within its own scope.
 GRANTS: dict[str, frozenset[str]] = {
-    RoleKind.DISTRICT_STAFF: frozenset(A.ALL),
-    RoleKind.COMMITTEE_SECRETARY: frozenset(A.ALL),
+    # Relaying a notice in person is the floor leader's own duty, nobody else's.
+    RoleKind.DISTRICT_STAFF: frozenset(set(A.ALL) - {A.NOTICE_RELAY}),
+    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - {A.NOTICE_RELAY}),
     RoleKind.COMMITTEE_MEMBER: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.AUDIT_VIEW}),
     RoleKind.PROPERTY_STAFF: frozenset(_STAFF_READ | {A.ROSTER_EXPORT}),
     # A floor leader works on their floors; they see their building's staff pages
     # (filtered to their floors) but change nothing in the registry.
-    RoleKind.FLOOR_LEADER: frozenset(_STAFF_READ),
+    RoleKind.FLOOR_LEADER: frozenset(_STAFF_READ | {A.NOTICE_RELAY}),
     RoleKind.ENTERPRISE_CONTACT: frozenset({A.ENTERPRISE_VIEW, A.ENTERPRISE_EDIT}),
     RoleKind.EMPLOYEE: frozenset({A.ENTERPRISE_VIEW}),
 }
@@ -183,7 +191,8 @@ def party_committees(user) -> QuerySet[PartyCommittee]:
 
 def can(user, action: str, target) -> bool:
     """May ``user`` do ``action`` to ``target``? For a building, the whole building is meant,
-    except for ``building.view``, which a floor role has on its own building (filtered pages)."""
+    except for the ``Action.PARTIAL_BUILDING`` views, which a floor role has on its own building
+    (its pages are filtered to the floor)."""
     if target is None:
         return False
     s = scope(user, action)
@@ -196,7 +205,9 @@ def can(user, action: str, target) -> bool:
     if isinstance(target, Building):
         if target.party_committee_id in s.party_committees or target.pk in s.buildings:
             return True
-        return action == A.BUILDING_VIEW and bool(s.floors) and target.floors.filter(pk__in=s.floors).exists()
+        return (
+            action in A.PARTIAL_BUILDING and bool(s.floors) and target.floors.filter(pk__in=s.floors).exists()
+        )
     if isinstance(target, Floor):
         if target.pk in s.floors or target.building_id in s.buildings:
             return True
