@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "django_htmx",
     "django_filters",
     "simple_history",
@@ -70,6 +71,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
+from louwei.api.settings_snippet import API_INSTALLED_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402
+
+INSTALLED_APPS += API_INSTALLED_APPS
+
 ROOT_URLCONF = "louwei.urls"
 WSGI_APPLICATION = "louwei.wsgi.application"
 ASGI_APPLICATION = "louwei.asgi.application"
@@ -86,6 +91,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "louwei.home.context_processors.navigation",
+                "louwei.notifications.context_processors.inbox",
             ],
         },
     },
@@ -150,6 +156,15 @@ try:  # WhiteNoise warns on every start when STATIC_ROOT is missing (before the 
 except OSError:
     pass
 WHITENOISE_AUTOREFRESH = DEBUG
+
+# E-mail: printed to the console unless an SMTP server is configured.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "楼委 Louwei <noreply@localhost>")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 # Uploads: requests above these sizes are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
