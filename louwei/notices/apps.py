@@ -6,3 +6,14 @@ class NoticesConfig(AppConfig):
     name = "louwei.notices"
     label = "notices"
     verbose_name = _("Notices and policies")
+
+    def ready(self):
+        from louwei.buildings.models import Occupancy
+        from louwei.buildings.signals import occupancy_started
+
+        from . import services
+
+        # A newcomer receives the still-current notices whose audience now includes it.
+        occupancy_started.connect(
+            services.occupancy_started, sender=Occupancy, dispatch_uid="notices.deliver_current_notices"
+        )
