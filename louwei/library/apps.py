@@ -6,3 +6,6 @@ class LibraryConfig(AppConfig):
     name = "louwei.library"
     label = "library"
     verbose_name = _("Policy library")
+
+    def ready(self):
+        from . import receivers  # noqa: F401 (connects the notices signals)

@@ -1,5 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "library"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("policies/", views.index, name="index"),
+]
