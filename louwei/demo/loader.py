@@ -116,9 +116,21 @@ class _Loader:
         term = self.load_committee(building)
         self.load_leaders(generated["leaders"], floors, enterprises, term)
         self.load_logins(generated["logins"], district, building, floors, enterprises)
+        self.load_notices(building, district)
         if any(self.created.values()):
             record(self.actor, "demo.loaded", building, created=dict(self.created))
         return LoadResult(building=building, created=self.created)
+
+    def load_notices(self, building: Building, district: PartyCommittee) -> None:
+        """A few notices and policies, published by the secretary; some read, some not, so floor
+        5's leader has a "not yet read on my floors" list."""
+        from louwei.notices.demo import load_demo_notices
+        from louwei.notices.models import Notice
+
+        before = Notice.objects.count()
+        secretary = User.objects.filter(username="secretary").first()
+        load_demo_notices(building, district, actor=secretary)
+        self.created["notices"] += Notice.objects.count() - before
 
     def load_centre(self, building: Building, ground_floor: Floor) -> None:
         centre = self.get_or_create(

@@ -119,17 +119,23 @@ class Navigation:
             add("committee", _("Committee"), _reverse("committee:manage", code), "committee")
         elif staff:
             add("buildings", _("Buildings"), _reverse("buildings:building_list"), "building")
+        if staff or self.user.is_superuser or RoleKind.DISTRICT_STAFF in self.kinds:
+            add("notices", _("Notices"), _reverse("notices:manage"), "info")
 
         led = [self.buildings[pk] for pk in self._building_ids["leader"] if pk in self.buildings]
         if led:
             code = led[0].code
             add("floors", _("My floors"), _reverse("committee:manage", code), "floors")
+            add("unread", _("Unread on my floors"), _reverse("notices:my_floors"), "check")
             add("enterprises", _("Enterprises"), _reverse("buildings:enterprise_list", code), "enterprise")
 
         if self._enterprise_ids:
+            add("our-notices", _("Notices for us"), _reverse("notices:index"), "info")
             add("enterprise", _("My enterprise"), _reverse("buildings:enterprise_detail", self._enterprise_ids[0]),
                 "enterprise")
 
+        add("library", _("Policy library"), _reverse("library:index"), "search")
+        add("inbox", _("Inbox"), _reverse("notifications:inbox"), "inbox")
         add("profile", _("My profile"), _reverse("accounts:profile"), "user")
         return self._mark_current(items)
 

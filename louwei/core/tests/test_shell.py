@@ -73,8 +73,8 @@ def test_district_staff_navigate_to_the_building_list(client, make_building, per
     building = make_building(floors=2)
     client.force_login(person(RoleKind.DISTRICT_STAFF, building.party_committee))
     html = client.get("/").content.decode()
-    assert nav_links(html) == ["/", "/buildings/", "/me/"]
-    assert tab_links(html) == ["/", "/buildings/", "/me/"]
+    assert nav_links(html) == ["/", "/buildings/", "/notices/manage/", "/policies/", "/inbox/", "/me/"]
+    assert tab_links(html) == ["/", "/buildings/", "/notices/manage/", "/me/"]
 
 
 @pytest.mark.parametrize("kind", [RoleKind.COMMITTEE_SECRETARY, RoleKind.COMMITTEE_MEMBER, RoleKind.PROPERTY_STAFF])
@@ -84,7 +84,8 @@ def test_building_staff_navigate_to_their_building_enterprises_and_committee(cli
     html = client.get("/").content.decode()
     code = building.code
     assert nav_links(html) == [
-        "/", f"/buildings/{code}/", f"/buildings/{code}/enterprises/", f"/buildings/{code}/committee/", "/me/",
+        "/", f"/buildings/{code}/", f"/buildings/{code}/enterprises/", f"/buildings/{code}/committee/",
+        "/notices/manage/", "/policies/", "/inbox/", "/me/",
     ]
     assert tab_links(html) == ["/", f"/buildings/{code}/", f"/buildings/{code}/enterprises/", "/me/"]
 
@@ -94,7 +95,9 @@ def test_staff_of_several_buildings_navigate_to_the_building_list(client, make_b
     user = person(RoleKind.COMMITTEE_MEMBER, first)
     grant(user, RoleKind.COMMITTEE_MEMBER, second)
     client.force_login(user)
-    assert nav_links(client.get("/").content.decode()) == ["/", "/buildings/", "/me/"]
+    assert nav_links(client.get("/").content.decode()) == [
+        "/", "/buildings/", "/notices/manage/", "/policies/", "/inbox/", "/me/",
+    ]
 
 
 def test_a_floor_leader_navigates_to_my_floors_and_enterprises(client, make_building, person):
@@ -102,7 +105,11 @@ def test_a_floor_leader_navigates_to_my_floors_and_enterprises(client, make_buil
     client.force_login(person(RoleKind.FLOOR_LEADER, building.floors.get(number=2)))
     html = client.get("/").content.decode()
     code = building.code
-    assert nav_links(html) == ["/", f"/buildings/{code}/committee/", f"/buildings/{code}/enterprises/", "/me/"]
+    assert nav_links(html) == [
+        "/", f"/buildings/{code}/committee/", "/notices/my-floors/", f"/buildings/{code}/enterprises/",
+        "/policies/", "/inbox/", "/me/",
+    ]
+    assert tab_links(html) == ["/", f"/buildings/{code}/committee/", "/notices/my-floors/", "/me/"]
     assert "我的楼层" in html
 
 
@@ -112,7 +119,8 @@ def test_enterprise_people_navigate_to_their_enterprise(client, make_building, p
     enterprise = enterprise_on(building.floors.get())
     client.force_login(person(kind, enterprise))
     html = client.get("/").content.decode()
-    assert nav_links(html) == ["/", f"/enterprises/{enterprise.pk}/", "/me/"]
+    assert nav_links(html) == ["/", "/notices/", f"/enterprises/{enterprise.pk}/", "/policies/", "/inbox/", "/me/"]
+    assert tab_links(html) == ["/", "/notices/", f"/enterprises/{enterprise.pk}/", "/me/"]
     assert "topbar-building" in html  # the building the enterprise is in
 
 
@@ -120,7 +128,7 @@ def test_everyone_logged_in_can_log_out_with_a_post_form(client):
     client.force_login(UserFactory())
     html = client.get("/").content.decode()
     assert re.search(r'<form method="post" action="/logout/">\s*<input type="hidden" name="csrfmiddlewaretoken"', html)
-    assert nav_links(html) == ["/", "/me/"]
+    assert nav_links(html) == ["/", "/policies/", "/inbox/", "/me/"]
 
 
 def test_the_current_destination_is_marked(client, make_building, person):

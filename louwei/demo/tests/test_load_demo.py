@@ -32,7 +32,7 @@ def demo(db):
 
 def row_counts() -> dict[str, int]:
     """Rows in every table of the project and of the history and audit apps."""
-    labels = {"core", "accounts", "buildings", "centre", "committee", "demo"}
+    labels = {"core", "accounts", "buildings", "centre", "committee", "demo", "notices", "notifications", "library"}
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
@@ -245,3 +245,22 @@ def test_demo_logins_says_how_to_load_the_demo_when_it_is_missing():
     out = StringIO()
     call_command("demo_logins", stdout=out)
     assert "load_demo" in out.getvalue()
+
+
+@pytest.mark.django_db
+def test_the_demo_has_notices_and_policies_some_unread_on_floor_5(django_capture_on_commit_callbacks):
+    from louwei.library.models import PolicyDocument
+    from louwei.notices.models import Delivery, Notice, NoticeKind, NoticeStatus
+    from louwei.notices.queries import unread_on_my_floors
+
+    with django_capture_on_commit_callbacks(execute=True):  # as in a real run: the library indexes on commit
+        call_command("load_demo", stdout=StringIO())
+    published = Notice.objects.filter(status=NoticeStatus.PUBLISHED)
+    assert published.filter(kind=NoticeKind.NOTICE).exists() and published.filter(kind=NoticeKind.POLICY).exists()
+    assert Delivery.objects.filter(first_read_at__isnull=False).exists()
+    assert Delivery.objects.filter(first_read_at__isnull=True).exists()
+    leader = User.objects.get(username="leader")
+    unread = unread_on_my_floors(leader)
+    assert unread and all(group["floor"].number == 5 for group in unread)
+    # The policies are in the library.
+    assert PolicyDocument.objects.count() == published.filter(kind=NoticeKind.POLICY).count()
