@@ -1,6 +1,6 @@
 """Run the benchmarks on a fresh, throw-away database (never the development one).
 
-    .venv/bin/python -m bench [--only roster|enterprise_list|posters] [--rows N]
+    .venv/bin/python -m bench [--only roster|enterprise_list|posters|notices] [--rows N]
 
 The database is the one DATABASE_URL names (SQLite by default), with ``test_`` in front of its
 name, created and dropped by Django's test machinery. Each benchmark prints wall time (median and
@@ -14,7 +14,7 @@ import sys
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["roster", "enterprise_list", "posters"])
+    parser.add_argument("--only", choices=["roster", "enterprise_list", "posters", "notices"])
     parser.add_argument("--rows", type=int, default=2000, help="rows in the roster import (default 2000)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per page measurement (default 30)")
     args = parser.parse_args()
@@ -32,7 +32,7 @@ def main() -> int:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         print(f"database: {connection.vendor}\n")
-        for name in ("roster", "enterprise_list", "posters"):
+        for name in ("roster", "enterprise_list", "posters", "notices"):
             if args.only in (None, name):
                 getattr(cases, name)(args)
     finally:

@@ -127,3 +127,18 @@ def posters(args) -> None:
         pdf = poster_module.render_pdf(committee_queries.poster_pages(building))
     print(f"  {len(pdf) / 1024:.0f} KiB")
     print()
+
+
+def notices(args) -> None:
+    print("publishing one notice to every enterprise of a building (the audience resolved in bulk)")
+    from louwei.notices.benchmark import publish_to
+
+    import resource
+
+    for n in (1_000, 20_000):
+        result = publish_to(n)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  {result['n']:>6} enterprises: {result['seconds']:.2f} s, {result['queries']} queries, "
+              f"peak {result['peak_mib']:.1f} MiB of Python memory (process peak so far {rss:.0f} MiB), "
+              f"{result['deliveries']} deliveries")
+    print()
