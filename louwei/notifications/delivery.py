@@ -301,9 +301,21 @@ def payload(kind: str, *, title: str, body: str, url: str) -> dict:
     return {"msgtype": "markdown", "markdown": {"content": "\n".join([f"**{title}**", *lines])}}
 
 
+def webhook_host_allowed(url: str) -> bool:
+    """Only the robot hosts in ``settings.LOUWEI_WEBHOOK_HOSTS`` are ever called."""
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    parts = urlsplit(url)
+    return parts.scheme in ("https", "http") and (parts.hostname or "") in settings.LOUWEI_WEBHOOK_HOSTS
+
+
 def post_webhook(endpoint, data: dict) -> tuple[bool, int | None, str]:
     """POST ``data`` as JSON to the robot; (ok, HTTP status, error)."""
     url = endpoint.url
+    if not webhook_host_allowed(url):
+        return False, None, "host not in LOUWEI_WEBHOOK_HOSTS"
     if endpoint.kind == WebhookKind.DINGTALK and endpoint.secret:
         url = dingtalk_signed_url(url, endpoint.secret)
     request = urllib.request.Request(

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
@@ -265,6 +266,13 @@ def save_endpoint(*, actor, building, endpoint: WebhookEndpoint | None = None, n
         raise ValidationError(_("The floor is not in this building."))
     if not url.lower().startswith(("https://", "http://")):
         raise ValidationError(_("The webhook address must start with https:// or http://."))
+    from .delivery import webhook_host_allowed
+
+    if not webhook_host_allowed(url):
+        raise ValidationError(
+            _("Only WeCom and DingTalk robot addresses are allowed (%(hosts)s)."),
+            params={"hosts": ", ".join(settings.LOUWEI_WEBHOOK_HOSTS)},
+        )
     creating = endpoint is None
     if creating:
         endpoint = WebhookEndpoint(building=building)

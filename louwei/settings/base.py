@@ -175,6 +175,9 @@ LOUWEI_MAX_ROSTER_ROWS = 5000
 # Serve uploads (floor leaders' photos) from Django itself: the laptop demo; production leaves it to nginx.
 LOUWEI_SERVE_MEDIA = env_bool("LOUWEI_SERVE_MEDIA", True)
 LOUWEI_PRODUCTION = False
+# Group-chat robots may only be posted to these hosts (WeCom, DingTalk), so a building's staff cannot
+# make the server call internal addresses. Comma-separated; add an intranet robot gateway here.
+LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
 

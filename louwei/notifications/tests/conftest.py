@@ -15,6 +15,12 @@ def _immediate_tasks(settings):
 
 
 @pytest.fixture(autouse=True)
+def _local_robots_allowed(settings):
+    """The tests' robot is a real HTTP server on 127.0.0.1; production allows only WeCom and DingTalk."""
+    settings.LOUWEI_WEBHOOK_HOSTS = [*settings.LOUWEI_WEBHOOK_HOSTS, "127.0.0.1"]
+
+
+@pytest.fixture(autouse=True)
 def _locmem_mail(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 

@@ -158,3 +158,27 @@ def test_two_workers_holding_the_same_row_send_once(building, robot):
     assert delivery.send_group_message(first[0]) is True
     assert delivery.send_group_message(second[0]) is False  # its copy still says "queued"; the claim refuses
     assert len(server.requests) == 1
+
+
+@pytest.mark.django_db
+def test_a_robot_address_outside_the_allowed_hosts_is_refused_and_never_called(settings, make_building, person):
+    """A building's staff cannot point the server at an internal address (the test's own server)."""
+    from django.core.exceptions import ValidationError
+
+    from louwei.accounts.models import RoleKind
+    from louwei.notifications import delivery, services
+    from louwei.notifications.models import WebhookEndpoint
+
+    settings.LOUWEI_WEBHOOK_HOSTS = ["qyapi.weixin.qq.com", "oapi.dingtalk.com"]
+    building = make_building(floors=1)
+    secretary = person(RoleKind.COMMITTEE_SECRETARY, building)
+    with pytest.raises(ValidationError):
+        services.save_endpoint(actor=secretary, building=building, name="内网", kind="wecom",
+                               url="http://127.0.0.1:9/robot")
+    assert not WebhookEndpoint.objects.exists()
+    # A robot saved before the list changed is not called either.
+    endpoint = WebhookEndpoint.objects.create(building=building, name="旧", kind="wecom", url="http://10.0.0.1/x")
+    ok, status, error = delivery.post_webhook(endpoint, {"msgtype": "text"})
+    assert (ok, status) == (False, None) and "LOUWEI_WEBHOOK_HOSTS" in error
+    services.save_endpoint(actor=secretary, building=building, name="企业微信群", kind="wecom",
+                           url="https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=abc")
