@@ -6,3 +6,7 @@ class ApiConfig(AppConfig):
     name = "louwei.api"
     label = "api"
     verbose_name = _("REST API")
+
+    def ready(self):
+        # Registers the bearer-token security scheme with drf-spectacular.
+        from . import schema  # noqa: F401

@@ -1,5 +1,20 @@
-from django.urls import path  # noqa: F401
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
+
+from . import notices, views
 
 app_name = "api"
 
-urlpatterns: list = []
+router = DefaultRouter(trailing_slash=True)
+router.register("buildings", views.BuildingViewSet, basename="building")
+router.register("floors", views.FloorViewSet, basename="floor")
+router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
+router.register("floor-leaders", views.FloorLeaderViewSet, basename="floor-leader")
+router.register("notices", notices.NoticeViewSet, basename="notice")
+router.register("inbox", notices.InboxViewSet, basename="inbox")
+
+urlpatterns = [
+    path("openapi.json", views.SchemaView.as_view(), name="schema"),
+    path("docs/", views.SwaggerView.as_view(), name="docs"),
+    path("", include(router.urls)),
+]

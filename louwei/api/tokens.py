@@ -1,0 +1,27 @@
+"""Making and checking token secrets. Kernel-free helpers shared by the service and the authentication."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+PREFIX_LENGTH = 8
+
+
+def new_secret() -> str:
+    """A fresh token: 43 URL-safe characters (256 random bits)."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def prefix_of(secret: str) -> str:
+    return secret[:PREFIX_LENGTH]
+
+
+def matches(secret: str, key_hash: str) -> bool:
+    """Constant-time comparison of ``secret``'s hash with a stored hash."""
+    return hmac.compare_digest(hash_secret(secret), key_hash)
