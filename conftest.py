@@ -1,5 +1,8 @@
 import pytest
 
+# The Chromium fixture for browser tests in any app.
+pytest_plugins = ["louwei.testing.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
