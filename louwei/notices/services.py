@@ -618,3 +618,17 @@ def occupancy_started(sender, enterprise=None, occupancy=None, **kwargs) -> None
         enterprise = occupancy.enterprise
     if enterprise is not None:
         deliver_current_notices(enterprise)
+
+
+def deliver_to_todays_newcomers(on=None) -> int:
+    """Deliver the still-current notices to enterprises whose move-in starts today: a move-in
+    recorded in advance was not current when it was saved. The daily job ``notices.newcomers``."""
+    on = on or timezone.localdate()
+    newcomers = Enterprise.objects.filter(
+        pk__in=Occupancy.objects.current(on).filter(started_on=on).values("enterprise_id")
+    )
+    total = 0
+    for enterprise in newcomers:
+        with transaction.atomic():
+            total += deliver_current_notices(enterprise)
+    return total

@@ -283,6 +283,27 @@ def test_move_in_through_the_registry_delivers(park, django_capture_on_commit_ca
     assert Delivery.objects.filter(notice=notice, enterprise=newcomer).exists()
 
 
+def test_a_move_in_recorded_in_advance_receives_the_notices_on_its_first_day(park, django_capture_on_commit_callbacks):
+    from freezegun import freeze_time
+
+    from louwei.buildings import services as registry
+    from louwei.notices.tasks import deliver_to_newcomers
+
+    notice = park.notice(floors=[park.f("NA", 3)])
+    newcomer = EnterpriseFactory()
+    first_day = timezone.localdate() + datetime.timedelta(days=3)
+    with django_capture_on_commit_callbacks(execute=True):
+        registry.move_in(actor=park.secretary, enterprise=newcomer, floor=park.f("NA", 3), unit_number="03-98",
+                         started_on=first_day)
+    assert not Delivery.objects.filter(enterprise=newcomer).exists()  # not a tenant yet
+    with freeze_time(first_day.isoformat() + " 08:00:00"):
+        with django_capture_on_commit_callbacks(execute=True):
+            assert deliver_to_newcomers.call() == 1
+        # Run again the same day: nothing more.
+        assert deliver_to_newcomers.call() == 0
+    assert Delivery.objects.filter(notice=notice, enterprise=newcomer).exists()
+
+
 def test_reach_figures_by_floor_and_building(park):
     notice = park.notice(park.district)
     other = park.notice(park.district)
