@@ -36,7 +36,7 @@ def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
         for model in apps.get_models()
-        if model._meta.app_label in labels
+        if model._meta.app_label in labels and model._meta.managed  # not the SQLite-only full-text table
     }
 
 
