@@ -203,7 +203,7 @@ def claim(job: Job, slot: datetime.datetime):
     except IntegrityError:
         logger.debug("Periodic job %s slot %s already claimed", job.name, slot.isoformat())
         return None
-    logger.info("Enqueued periodic job %s for slot %s (task result %s)", job.name, slot.isoformat(),
+    logger.debug("Enqueued periodic job %s for slot %s (task result %s)", job.name, slot.isoformat(),
                 run.task_result_id)
     return run
 
