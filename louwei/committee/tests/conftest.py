@@ -21,12 +21,6 @@ from louwei.testing.factories import (
 START = datetime.date(2021, 9, 10)
 
 
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    """Factories hash a password for every person; a fast hasher keeps these tests quick."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def image_bytes(fmt="JPEG", size=(1600, 1200), color=(200, 22, 29)) -> bytes:
     out = io.BytesIO()
     mode = "RGBA" if fmt == "PNG" else "RGB"
