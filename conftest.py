@@ -1,7 +1,7 @@
 import pytest
 
-# The Chromium fixture for browser tests in any app.
-pytest_plugins = ["louwei.testing.browser"]
+# Fixtures for every app's tests: Chromium for browser tests; make_building, person, shell_urls.
+pytest_plugins = ["louwei.testing.browser", "louwei.testing.fixtures"]
 
 
 @pytest.fixture(autouse=True)

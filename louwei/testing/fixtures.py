@@ -1,4 +1,4 @@
-"""Fixtures shared by several apps' tests (imported by their conftest.py)."""
+"""Fixtures shared by every app's tests (a pytest plugin named in the root conftest.py)."""
 
 import pytest
 
@@ -42,3 +42,9 @@ def person():
 
     return make
 
+
+
+@pytest.fixture
+def shell_urls(settings):
+    """Serve the project's URLs plus views that raise, for the error pages (louwei/core/tests/urls.py)."""
+    settings.ROOT_URLCONF = "louwei.core.tests.urls"

@@ -5,8 +5,6 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from louwei.testing.fixtures import make_building, person  # noqa: F401
-
 
 @pytest.fixture(autouse=True)
 def _immediate_tasks(settings):

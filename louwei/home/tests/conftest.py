@@ -1,1 +1,0 @@
-from louwei.testing.fixtures import make_building, person  # noqa: F401 (fixtures)
