@@ -61,15 +61,11 @@ def enterprise_details(user) -> QuerySet[Enterprise]:
 
 
 def enterprises_in_building(queryset: QuerySet[Enterprise], code: str) -> QuerySet[Enterprise]:
-    return queryset.filter(
-        pk__in=Occupancy.objects.current().filter(unit__floor__building__code=code.strip().upper()).values("enterprise_id")
-    )
+    return queryset.on_floors(Floor.objects.filter(building__code=code.strip().upper()))
 
 
 def enterprises_on_floor(queryset: QuerySet[Enterprise], code: str) -> QuerySet[Enterprise]:
-    return queryset.filter(
-        pk__in=Occupancy.objects.current().filter(unit__floor__code=code.strip().upper()).values("enterprise_id")
-    )
+    return queryset.on_floors(Floor.objects.filter(code=code.strip().upper()))
 
 
 def floor_leaders(user) -> QuerySet[FloorLeader]:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from louwei.core.forms import FormRenderer
 
-from .models import Industry, Occupancy, PartyOrganisation
+from .models import Industry, PartyOrganisation
 
 # Size bands by employee count (an employee count of 0 means "not known").
 SIZE_BANDS = {
@@ -104,7 +104,7 @@ class EnterpriseFilter(django_filters.FilterSet):
     def filter_floor(self, queryset, name, value):
         if value is None:
             return queryset
-        return queryset.filter(pk__in=Occupancy.objects.current().filter(unit__floor=value).values("enterprise_id"))
+        return queryset.on_floors([value])
 
     def filter_size(self, queryset, name, value):
         band = SIZE_BANDS.get(value)
