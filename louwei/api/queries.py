@@ -8,6 +8,7 @@ from louwei import access
 from louwei.buildings.models import Building, Enterprise, EnterpriseContact, Floor, Occupancy, Unit
 from louwei.buildings.queries import buildings_for
 from louwei.committee.models import FloorLeader
+from louwei.committee.queries import serving_leaders_qs
 from louwei.core.db import count_of
 from louwei.notices import permissions as notice_permissions
 from louwei.notices.models import Delivery, Relay
@@ -71,9 +72,9 @@ def enterprises_on_floor(queryset: QuerySet[Enterprise], code: str) -> QuerySet[
 def floor_leaders(user) -> QuerySet[FloorLeader]:
     """The serving floor leaders of the floors ``user`` may view."""
     return (
-        FloorLeader.objects.serving()
+        serving_leaders_qs()
         .filter(floor__in=access.floors(user, A.BUILDING_VIEW))
-        .select_related("user", "enterprise", "term", "floor__building")
+        .select_related("floor__building")
         .order_by("floor__building__code", "floor__number")
     )
 
