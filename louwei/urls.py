@@ -12,6 +12,8 @@ urlpatterns = [
     path("", include("louwei.notifications.urls")),
     path("", include("louwei.notices.urls")),
     path("", include("louwei.library.urls")),
+    path("", include("louwei.cases.urls")),
+    path("open311/", include("louwei.open311.urls")),
     path("api/v1/", include("louwei.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

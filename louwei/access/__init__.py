@@ -39,31 +39,43 @@ class Action:
     NOTICE_VIEW = "notice.view"  # the staff view of notices and their reach; target: building or district
     NOTICE_WRITE = "notice.write"  # write, publish, withdraw, remind; target: building or district
     NOTICE_RELAY = "notice.relay"  # record relaying a notice to an enterprise; target: the floor
+    # Cases. A handler's staff act on the cases dispatched to their handler through their
+    # membership (louwei.cases.permissions), not through a role; submitters see their own cases.
+    CASE_VIEW = "case.view"  # the cases of a building, floor or enterprise, with their timelines
+    CASE_RAISE_FOR = "case.raise_for"  # raise a case on an enterprise's behalf; target: the floor
+    CASE_ANSWER = "case.answer"  # answer on the spot or pass to the committee; target: the floor
+    CASE_TRIAGE = "case.triage"  # accept, decline, merge, dispatch, reassign, verify, close, follow up; target: building
+    CASE_FIGURES = "case.figures"  # the rates' dashboards and exports; target: building or district
+    CASE_CONFIGURE = "case.configure"  # handlers and their staff, categories, Open311 keys; target: building or district
 
     ALL = (
         BUILDING_VIEW, BUILDING_EDIT, ENTERPRISE_VIEW, ENTERPRISE_CREATE, ENTERPRISE_EDIT, OCCUPANCY_MANAGE,
         ROSTER_IMPORT, ROSTER_EXPORT, COMMITTEE_MANAGE, POSTER_PRINT, AUDIT_VIEW,
         NOTICE_VIEW, NOTICE_WRITE, NOTICE_RELAY,
+        CASE_VIEW, CASE_RAISE_FOR, CASE_ANSWER, CASE_TRIAGE, CASE_FIGURES, CASE_CONFIGURE,
     )
 
     # Actions a floor role has on its whole building, to open its (floor-filtered) staff pages.
-    PARTIAL_BUILDING = frozenset({BUILDING_VIEW, NOTICE_VIEW})
+    PARTIAL_BUILDING = frozenset({BUILDING_VIEW, NOTICE_VIEW, CASE_VIEW})
 
 
 A = Action
-_STAFF_READ = {A.BUILDING_VIEW, A.ENTERPRISE_VIEW, A.POSTER_PRINT, A.NOTICE_VIEW}
+_STAFF_READ = {A.BUILDING_VIEW, A.ENTERPRISE_VIEW, A.POSTER_PRINT, A.NOTICE_VIEW, A.CASE_VIEW, A.CASE_RAISE_FOR}
+_FLOOR_DUTIES = {A.NOTICE_RELAY, A.CASE_ANSWER}
 
 # The matrix: which actions each kind of role grants, within its own scope.
 GRANTS: dict[str, frozenset[str]] = {
-    # Relaying a notice in person is the floor leader's own duty, nobody else's.
-    RoleKind.DISTRICT_STAFF: frozenset(set(A.ALL) - {A.NOTICE_RELAY}),
-    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - {A.NOTICE_RELAY}),
-    RoleKind.COMMITTEE_MEMBER: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.AUDIT_VIEW}),
-    RoleKind.PROPERTY_STAFF: frozenset(_STAFF_READ | {A.ROSTER_EXPORT}),
+    # Relaying a notice in person and answering a floor's cases first are the floor leader's own
+    # duties, nobody else's (the committee takes a case over by accepting it).
+    RoleKind.DISTRICT_STAFF: frozenset(set(A.ALL) - _FLOOR_DUTIES),
+    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - _FLOOR_DUTIES),
+    RoleKind.COMMITTEE_MEMBER: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.AUDIT_VIEW, A.CASE_TRIAGE, A.CASE_FIGURES}),
+    RoleKind.PROPERTY_STAFF: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.CASE_FIGURES}),
     # A floor leader works on their floors; they see their building's staff pages
     # (filtered to their floors) but change nothing in the registry.
-    RoleKind.FLOOR_LEADER: frozenset(_STAFF_READ | {A.NOTICE_RELAY}),
-    RoleKind.ENTERPRISE_CONTACT: frozenset({A.ENTERPRISE_VIEW, A.ENTERPRISE_EDIT}),
+    RoleKind.FLOOR_LEADER: frozenset(_STAFF_READ | _FLOOR_DUTIES),
+    # An enterprise contact follows every case of their enterprise; an employee only their own.
+    RoleKind.ENTERPRISE_CONTACT: frozenset({A.ENTERPRISE_VIEW, A.ENTERPRISE_EDIT, A.CASE_VIEW}),
     RoleKind.EMPLOYEE: frozenset({A.ENTERPRISE_VIEW}),
 }
 

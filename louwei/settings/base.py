@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "louwei.notifications",
     "louwei.notices",
     "louwei.library",
+    "louwei.cases",
+    "louwei.open311",
     "louwei.api",
     "louwei.demo",
 ]

@@ -66,6 +66,14 @@ COLUMNS = {
     "nv": (A.NOTICE_VIEW, "building"),
     "nw": (A.NOTICE_WRITE, "building"),
     "nr": (A.NOTICE_RELAY, "floor"),
+    "cv": (A.CASE_VIEW, "building"),
+    "cf": (A.CASE_VIEW, "floor"),
+    "ce": (A.CASE_VIEW, "enterprise"),
+    "rf": (A.CASE_RAISE_FOR, "floor"),
+    "ca": (A.CASE_ANSWER, "floor"),
+    "ct": (A.CASE_TRIAGE, "building"),
+    "cg": (A.CASE_FIGURES, "building"),
+    "cc": (A.CASE_CONFIGURE, "building"),
 }
 
 # What each role may do to the targets of its own scope. Y = allowed, . = denied.
@@ -76,15 +84,18 @@ COLUMNS = {
 #   ev enterprise.view @ enterprise   ri roster.import @ building        pb poster.print @ building
 #   ec enterprise.create @ building                                      av audit.view @ building
 #   nv notice.view @ building          nw notice.write @ building         nr notice.relay @ floor
+#   cv case.view @ building            cf case.view @ floor               ce case.view @ enterprise
+#   rf case.raise_for @ floor          ca case.answer @ floor             ct case.triage @ building
+#   cg case.figures @ building         cc case.configure @ building
 GRANTED_TABLE = """
-                      bv  be  bf  ev  ec  ee  oe  ob  ri  rx  cm  pf  pb  av  nv  nw  nr
-district_staff         Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .
-committee_secretary    Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .
-committee_member       Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   Y   Y   .   .
-property_staff         Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   .   Y   .   .
-floor_leader           Y   .   .   Y   .   .   .   .   .   .   .   Y   .   .   Y   .   Y
-enterprise_contact     .   .   .   Y   .   Y   .   .   .   .   .   .   .   .   .   .   .
-employee               .   .   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .
+                      bv  be  bf  ev  ec  ee  oe  ob  ri  rx  cm  pf  pb  av  nv  nw  nr  cv  cf  ce  rf  ca  ct  cg  cc
+district_staff         Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y
+committee_secretary    Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y
+committee_member       Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   Y   Y   .   .   Y   Y   Y   Y   .   Y   Y   .
+property_staff         Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   .   Y   .   .   Y   Y   Y   Y   .   .   Y   .
+floor_leader           Y   .   .   Y   .   .   .   .   .   .   .   Y   .   .   Y   .   Y   Y   Y   Y   Y   Y   .   .   .
+enterprise_contact     .   .   .   Y   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .
+employee               .   .   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 """
 # A floor leader sees their building's staff pages and notices (filtered to their floor), prints
 # their own floor's poster, not the whole building's, and relays notices on their floor only.

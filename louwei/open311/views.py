@@ -1,0 +1,1 @@
+from django.shortcuts import render  # noqa: F401
