@@ -178,3 +178,52 @@ class FloorLeaderFactory(factory.django.DjangoModelFactory):
     public_phone = factory.LazyAttribute(lambda o: o.user.phone or "13900000000")
     started_on = datetime.date(2021, 9, 10)
     role = factory.LazyAttribute(lambda o: grant(o.user, RoleKind.FLOOR_LEADER, o.floor))
+
+
+# --- Cases ----------------------------------------------------------------------------------
+# Categories and deadline rules are seeded by the cases migration: use ``category("repairs")``.
+
+
+def category(code: str = "repairs"):
+    from louwei.cases.models import Category
+
+    return Category.objects.get(code=code)
+
+
+class HandlerFactory(factory.django.DjangoModelFactory):
+    """A building's handler (the property company by default)."""
+
+    class Meta:
+        model = "cases.Handler"
+
+    name = factory.Sequence(lambda n: f"承办单位{n}")
+    kind = "property"
+    building = factory.SubFactory(BuildingFactory)
+    party_committee = None
+
+
+class HandlerMemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "cases.HandlerMember"
+
+    handler = factory.SubFactory(HandlerFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class CaseFactory(factory.django.DjangoModelFactory):
+    """A case written directly (no service, no event, no figures): for pages that only read.
+    Tests of the loop raise cases through ``louwei.cases.services.raise_case``."""
+
+    class Meta:
+        model = "cases.Case"
+
+    floor = factory.SubFactory(FloorFactory)
+    building = factory.LazyAttribute(lambda o: o.floor.building)
+    category = factory.LazyFunction(category)
+    urgency = "general"
+    description = factory.Sequence(lambda n: f"第{n}号诉求：走廊灯不亮，请尽快维修。")
+    channel = "app"
+    number = factory.Sequence(lambda n: f"20260101-{n + 1:04d}")
+    submitted_at = factory.LazyFunction(timezone.now)
+    respond_by = factory.LazyAttribute(lambda o: o.submitted_at + datetime.timedelta(days=1))
+    due_at = factory.LazyAttribute(lambda o: o.submitted_at + datetime.timedelta(days=7))
