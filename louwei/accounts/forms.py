@@ -4,8 +4,11 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm as 
 from django.utils.translation import gettext_lazy as _
 
 from louwei.core.forms import FormRenderer
+from louwei.core.text import normalise
+from louwei.core.validators import normalise_phone, validate_mobile
 
 from .models import User
+from .queries import find_person
 
 
 class LoginForm(AuthenticationForm):
@@ -56,3 +59,54 @@ class PasswordChangeForm(DjangoPasswordChangeForm):
         super().__init__(*args, **kwargs)
         # The profile page opens on the person's details, not halfway down in the password box.
         self.fields["old_password"].widget.attrs.pop("autofocus", None)
+
+
+class PersonFields(forms.Form):
+    """Someone Louwei knows (by username or mobile number), or a new person by name and mobile number:
+    the fields and checks of every page that puts a person in a place (a floor leader, a handler's staff).
+    After validation ``person_obj`` is the person found, or None when a new one is to be created."""
+
+    default_renderer = FormRenderer
+
+    person = forms.CharField(
+        label=_("Existing person: mobile number or username"), required=False, max_length=64,
+        widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
+    )
+    new_name = forms.CharField(label=_("Or a new person: name"), required=False, max_length=64)
+    new_phone = forms.CharField(
+        label=_("New person's mobile number"), required=False, max_length=20,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.person_obj = None
+
+    def clean_person(self):
+        login = normalise(self.cleaned_data.get("person"))
+        if not login:
+            return ""
+        self.person_obj = find_person(login)
+        if self.person_obj is None:
+            raise forms.ValidationError(
+                _("No one with this mobile number or username; enter a new person's name and mobile number below.")
+            )
+        return login
+
+    def clean_new_phone(self):
+        value = normalise_phone(self.cleaned_data.get("new_phone"))
+        if value:
+            validate_mobile(value)
+        return value
+
+    def clean(self):
+        data = super().clean()
+        has_person = bool(data.get("person"))
+        has_new = bool(normalise(data.get("new_name")) or data.get("new_phone"))
+        if not has_person and not has_new and "person" not in self.errors:
+            raise forms.ValidationError(_("Pick an existing person or enter a new person's name and mobile number."))
+        if has_person and has_new:
+            raise forms.ValidationError(_("Pick an existing person or enter a new one, not both."))
+        if has_new and not (normalise(data.get("new_name")) and data.get("new_phone")):
+            raise forms.ValidationError(_("A new person needs both a name and a mobile number."))
+        return data

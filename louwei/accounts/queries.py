@@ -1,6 +1,21 @@
 """What the people pages read."""
 
-from .models import Role
+from louwei.core.text import normalise
+from louwei.core.validators import normalise_phone
+
+from .models import Role, User
+
+
+def find_person(login: str) -> User | None:
+    """The active person whose username or mobile number is ``login``."""
+    login = normalise(login)
+    if not login:
+        return None
+    phone = normalise_phone(login)
+    return (
+        User.objects.filter(is_active=True).filter(username=login).first()
+        or User.objects.filter(is_active=True, phone=phone).first()
+    )
 
 
 def active_roles_with_scope(user):

@@ -3,6 +3,8 @@ transaction, one audit record per change; bad input raises ``ValidationError``."
 
 from __future__ import annotations
 
+import uuid
+
 from django.contrib.auth import password_validation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -11,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from louwei.core import audit
 from louwei.core.text import normalise
-from louwei.core.validators import normalise_phone
+from louwei.core.validators import normalise_phone, validate_mobile
 
 from .models import SCOPE_OF_ROLE, Role, RoleKind, User
 
@@ -51,6 +53,24 @@ def create_user(
     user.save()
     audit.record(actor, "user.create", user, username=user.username, name=user.name)
     return user
+
+
+@transaction.atomic
+def create_person(*, actor, name: str, phone: str) -> User:
+    """A new person known by name and mobile number (a floor leader appointed, a handler's staff
+    member), with no password yet: they log in once one is set. The username is the mobile number."""
+    name = normalise(name)
+    phone_value = normalise_phone(phone)
+    if not name:
+        raise ValidationError(_("Enter the person's name."), code="name_required")
+    validate_mobile(phone_value)
+    if User.objects.filter(phone=phone_value).exists():
+        raise ValidationError(
+            _("A person with the mobile number %(phone)s already exists; pick them instead."),
+            code="phone_taken", params={"phone": phone_value},
+        )
+    username = phone_value if not User.objects.filter(username=phone_value).exists() else f"u{uuid.uuid4().hex[:10]}"
+    return create_user(actor=actor, username=username, name=name, phone=phone_value)
 
 
 @transaction.atomic

@@ -6,10 +6,10 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from louwei.accounts.forms import PersonFields
 from louwei.buildings.models import Enterprise
 from louwei.core.forms import FormRenderer
-from louwei.core.text import normalise
-from louwei.core.validators import normalise_phone, validate_mobile, validate_phone
+from louwei.core.validators import normalise_phone, validate_phone
 
 from . import services
 from .models import AppointmentMethod, Term
@@ -72,18 +72,9 @@ class PhotoField(forms.FileField):
         super().__init__(**kwargs)
 
 
-class AppointmentFields(Form):
+class AppointmentFields(PersonFields, Form):
     """Who, how and from when; shared by appointing and replacing."""
 
-    person = forms.CharField(
-        label=_("Existing person: mobile number or username"), required=False, max_length=64,
-        widget=forms.TextInput(attrs={"inputmode": "text", "autocomplete": "off"}),
-    )
-    new_name = forms.CharField(label=_("Or a new person: name"), required=False, max_length=64)
-    new_phone = forms.CharField(
-        label=_("New person's mobile number"), required=False, max_length=20,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}),
-    )
     enterprise = EnterpriseChoiceField(
         label=_("Their enterprise"), queryset=Enterprise.objects.none(), required=False,
         empty_label=_("— none —"),
@@ -115,24 +106,6 @@ class AppointmentFields(Form):
         if current_term is not None:
             self.fields["term"].initial = current_term.pk
         self.fields["started_on"].initial = timezone.localdate()
-        self.person_obj = None
-
-    def clean_person(self):
-        login = normalise(self.cleaned_data.get("person"))
-        if not login:
-            return ""
-        self.person_obj = services.find_person(login)
-        if self.person_obj is None:
-            raise forms.ValidationError(
-                _("No one with this mobile number or username; enter a new person's name and mobile number below.")
-            )
-        return login
-
-    def clean_new_phone(self):
-        value = normalise_phone(self.cleaned_data.get("new_phone"))
-        if value:
-            validate_mobile(value)
-        return value
 
     def clean_public_phone(self):
         value = normalise_phone(self.cleaned_data.get("public_phone"))
@@ -142,14 +115,6 @@ class AppointmentFields(Form):
 
     def clean(self):
         data = super().clean()
-        has_person = bool(data.get("person"))
-        has_new = bool(normalise(data.get("new_name")) or data.get("new_phone"))
-        if not has_person and not has_new and "person" not in self.errors:
-            raise forms.ValidationError(_("Pick an existing person or enter a new person's name and mobile number."))
-        if has_person and has_new:
-            raise forms.ValidationError(_("Pick an existing person or enter a new one, not both."))
-        if has_new and not (normalise(data.get("new_name")) and data.get("new_phone")):
-            raise forms.ValidationError(_("A new person needs both a name and a mobile number."))
         if data.get("method") == AppointmentMethod.NOMINATED and not data.get("nominated_by"):
             self.add_error("nominated_by", _("Name the enterprise that nominated the floor leader."))
         return data

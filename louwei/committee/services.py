@@ -10,11 +10,6 @@ rule "at most one serving leader per floor" with a partial unique constraint.
 
 from __future__ import annotations
 
-import functools
-import io
-import logging
-import uuid
-from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -27,70 +22,20 @@ from django.utils.translation import gettext as _
 from louwei import access
 from louwei.accounts import services as accounts_services
 from louwei.accounts.models import Role, RoleKind, User
+from louwei.accounts.queries import find_person  # noqa: F401  (the appointment pages find people here)
+from louwei.accounts.services import create_person
 from louwei.buildings.models import Building, Enterprise, Floor
 from louwei.core.audit import record
 from louwei.core.text import normalise
-from louwei.core.validators import normalise_phone, validate_mobile, validate_phone
+from louwei.core.uploads import prepare_photo as prepare_photo_file
+from louwei.core.uploads import removes_files_on_failure, store_file
+from louwei.core.validators import normalise_phone, validate_phone
 
 from .models import AppointmentMethod, BuildingCommittee, FloorLeader, Term
 from .queries import next_term_number
 
-PHOTO_FORMATS = {"JPEG", "PNG", "WEBP"}
 PHOTO_MAX_SIDE = 800
-PHOTO_MAX_PIXELS = 40_000_000  # refuse decompression bombs long before Pillow's own limit
 _UNSET = object()
-logger = logging.getLogger(__name__)
-
-
-# ----------------------------------------------------------------------------------------------
-# Stored files and rollbacks
-#
-# A photo is written to the storage before the transaction that refers to it commits (the row needs the
-# file's name). When the service then fails (refused after the write, or the commit itself fails), the
-# rows roll back and nothing refers to the file any more: the service deletes what it wrote. Django has
-# no "on rollback" hook, so a rollback of a caller's own enclosing transaction after a service returned
-# cannot be seen here; the views call one service each, outside any transaction of their own.
-
-_written_files: ContextVar[list | None] = ContextVar("committee_written_files", default=None)
-
-
-def _removes_files_on_failure(service):
-    """Delete the files ``service`` stored when it raises. Put it above ``@transaction.atomic`` so a failed
-    commit counts as a failure. A service called by another hands its files to the caller on success."""
-
-    @functools.wraps(service)
-    def wrapper(*args, **kwargs):
-        parent = _written_files.get()
-        mine: list = []
-        token = _written_files.set(mine)
-        try:
-            result = service(*args, **kwargs)
-        except BaseException:
-            _delete_files(mine)
-            raise
-        finally:
-            _written_files.reset(token)
-        if parent is not None:
-            parent.extend(mine)
-        return result
-
-    return wrapper
-
-
-def _store_file(field_file, content) -> None:
-    """Write ``content`` into the (unsaved) file field and note it for deletion if the service fails."""
-    field_file.save(content.name, content, save=False)
-    written = _written_files.get()
-    if written is not None:
-        written.append((field_file.storage, field_file.name))
-
-
-def _delete_files(files) -> None:
-    for storage, name in files:
-        try:
-            storage.delete(name)
-        except OSError:  # never hide the service's own error behind a clean-up problem
-            logger.warning("could not delete %s after a failed change", name, exc_info=True)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -193,92 +138,14 @@ class NewPerson:
     phone: str
 
 
-@transaction.atomic
-def create_person(*, actor, name: str, phone: str) -> User:
-    """A new person known by name and mobile number, made by the accounts service (no password yet:
-    they log in once one is set). The username is the mobile number."""
-    name = normalise(name)
-    phone_value = normalise_phone(phone)
-    if not name:
-        raise ValidationError(_("Enter the person's name."), code="name_required")
-    validate_mobile(phone_value)
-    if User.objects.filter(phone=phone_value).exists():
-        raise ValidationError(
-            _("A person with the mobile number %(phone)s already exists; pick them instead."),
-            code="phone_taken", params={"phone": phone_value},
-        )
-    username = phone_value if not User.objects.filter(username=phone_value).exists() else f"u{uuid.uuid4().hex[:10]}"
-    return accounts_services.create_user(actor=actor, username=username, name=name, phone=phone_value)
-
-
-def find_person(login: str) -> User | None:
-    """The active person whose username or mobile number is ``login``."""
-    login = normalise(login)
-    if not login:
-        return None
-    phone = normalise_phone(login)
-    return (
-        User.objects.filter(is_active=True).filter(username=login).first()
-        or User.objects.filter(is_active=True, phone=phone).first()
-    )
-
-
 # ----------------------------------------------------------------------------------------------
 # Photos
 
 
 def prepare_photo(photo) -> ContentFile:
-    """Check an uploaded photo and return it as a JPEG of at most 800 px a side, metadata stripped.
-
-    Only JPEG, PNG and WebP are accepted, as Pillow reads them (the file name and the browser's
-    content type are not trusted), and only up to ``settings.LOUWEI_MAX_PHOTO_BYTES``."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
-
-    limit = settings.LOUWEI_MAX_PHOTO_BYTES
-    size = getattr(photo, "size", None)
-    if size is not None and size > limit:
-        raise _photo_too_large(limit)
-    if hasattr(photo, "seek"):
-        photo.seek(0)
-    data = photo.read(limit + 1)
-    if len(data) > limit:
-        raise _photo_too_large(limit)
-    if not data:
-        raise ValidationError(_("The photo file is empty."), code="photo_empty")
-    not_an_image = ValidationError(
-        _("The photo must be a JPEG, PNG or WebP image."), code="photo_format"
-    )
-    try:
-        with Image.open(io.BytesIO(data)) as probe:
-            if probe.format not in PHOTO_FORMATS:
-                raise not_an_image
-            if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise ValidationError(_("The photo has too many pixels."), code="photo_pixels")
-            probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
-            image.load()
-            image = ImageOps.exif_transpose(image)
-            if image.mode in ("RGBA", "LA", "P"):
-                image = image.convert("RGBA")
-                background = Image.new("RGB", image.size, (255, 255, 255))
-                background.paste(image, mask=image.getchannel("A"))
-                image = background
-            elif image.mode != "RGB":
-                image = image.convert("RGB")
-            image.thumbnail((PHOTO_MAX_SIDE, PHOTO_MAX_SIDE), Image.Resampling.LANCZOS)
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=85, optimize=True)
-    except ValidationError:
-        raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise not_an_image from None
-    return ContentFile(out.getvalue(), name="photo.jpg")
-
-
-def _photo_too_large(limit: int) -> ValidationError:
-    return ValidationError(
-        _("The photo is larger than %(mb)s MB.") % {"mb": f"{limit / 1024 / 1024:g}"}, code="photo_size"
-    )
+    """Check an uploaded portrait and return it as a JPEG of at most 800 px a side, metadata stripped,
+    up to ``settings.LOUWEI_MAX_PHOTO_BYTES`` (``louwei.core.uploads.prepare_photo``)."""
+    return prepare_photo_file(photo, max_side=PHOTO_MAX_SIDE, max_bytes=settings.LOUWEI_MAX_PHOTO_BYTES)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -333,7 +200,7 @@ def _check_person(user: User | None, new_person: NewPerson | None) -> None:
         raise ValidationError(_("This person's account is disabled."), code="user_inactive")
 
 
-@_removes_files_on_failure
+@removes_files_on_failure
 @transaction.atomic
 def appoint_floor_leader(
     *, actor, floor: Floor, term: Term, method: str, started_on, user: User | None = None,
@@ -390,7 +257,7 @@ def appoint_floor_leader(
         nominated_by=nominated_by, public_phone=phone, started_on=started_on, role=role,
     )
     if photo_file is not None:
-        _store_file(leader.photo, photo_file)
+        store_file(leader.photo, photo_file)
     try:
         with transaction.atomic():
             leader.save()
@@ -438,7 +305,7 @@ def end_floor_leader(*, actor, leader: FloorLeader, ended_on, reason: str = "") 
     return leader
 
 
-@_removes_files_on_failure
+@removes_files_on_failure
 @transaction.atomic
 def replace_floor_leader(
     *, actor, leader: FloorLeader, method: str, started_on, user: User | None = None,
@@ -460,7 +327,7 @@ def replace_floor_leader(
     )
 
 
-@_removes_files_on_failure
+@removes_files_on_failure
 @transaction.atomic
 def update_floor_leader(
     *, actor, leader: FloorLeader, public_phone=_UNSET, photo=_UNSET, enterprise=_UNSET
@@ -487,7 +354,7 @@ def update_floor_leader(
         if photo:
             photo_file = prepare_photo(photo)
             old_photo = leader.photo.name or None
-            _store_file(leader.photo, photo_file)
+            store_file(leader.photo, photo_file)
             changes["photo"] = "replaced" if old_photo else "added"
         elif leader.photo:
             old_photo = leader.photo.name
