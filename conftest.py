@@ -22,3 +22,29 @@ def _plain_static(settings):
 def _fast_password_hashing(settings):
     """PBKDF2 with production iterations makes each login in a test take ~0.3 s; tests need no strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def _is_transactional(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    if marker is not None and marker.kwargs.get("transaction"):
+        return True
+    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A transactional test (live server, threads) ends by flushing every table, which also empties
+    the data that migrations seed (the default case categories and deadline rules). Seed it again
+    once the flush is done, so the tests that run after it in this process find what a migrated
+    database holds, whatever order the tests run in."""
+    yield
+    # After the last test the session's teardown has already dropped the test database.
+    if nextitem is None or not _is_transactional(item):
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+    from pytest_django.plugin import blocking_manager_key
+
+    with item.config.stash[blocking_manager_key].unblock():
+        import_module("louwei.cases.migrations.0002_default_categories").seed(apps, None)

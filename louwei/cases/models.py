@@ -349,6 +349,9 @@ class Case(models.Model):
             models.Index(fields=["enterprise", "-submitted_at"], name="case_enterprise_recent"),
             models.Index(fields=["status", "closed_at"], condition=Q(status="closed", rating=""),
                          name="case_awaiting_rating"),
+            # The committee's follow-up calls (回访) of one building: closed, unrated, oldest first.
+            models.Index(fields=["building", "closed_at"], condition=Q(status="closed", rating=""),
+                         name="case_awaiting_rating_building"),
         ]
 
     def __str__(self) -> str:
@@ -489,4 +492,6 @@ class CaseFigure(models.Model):
         ]
         indexes = [
             models.Index(fields=["party_committee", "dimension", "month"], name="case_figure_district"),
+            # One person's or handler's figures across buildings (the landing pages).
+            models.Index(fields=["dimension", "key", "month"], name="case_figure_key"),
         ]

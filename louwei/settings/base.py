@@ -182,6 +182,12 @@ LOUWEI_PRODUCTION = False
 LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
+# Cases: the working hours that "working hours" deadlines count (on China's official working days).
+LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
+# Open311 GET requests need an API key unless this is on: case descriptions may name people.
+LOUWEI_OPEN311_PUBLIC_READ = env_bool("LOUWEI_OPEN311_PUBLIC_READ", False)
+LOUWEI_OPEN311_RATE = os.environ.get("LOUWEI_OPEN311_RATE", "60/m")  # POSTs per API key
+LOUWEI_OPEN311_CONTACT = os.environ.get("LOUWEI_OPEN311_CONTACT", "")  # shown in the discovery document
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 if REDIS_URL:

@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from louwei.accounts.models import RoleKind
 from louwei.core.models import AuditEvent
-from louwei.notifications import services
+from louwei.notifications import events, services
+from louwei.notifications.forms import choice_field_name
 from louwei.notifications.models import (
     Channel,
     DeliveryAttempt,
@@ -130,7 +131,9 @@ def test_settings_page_saves_the_grid_quiet_hours_and_digest(client):
     }
     response = client.post(reverse("notifications:settings"), data)
     assert response.status_code == 302
-    assert set(Preference.objects.filter(user=me).values_list("event", "channel", "enabled")) == {
+    # (The other features' events were left unticked, so they are saved as off too.)
+    saved = Preference.objects.filter(user=me, event__startswith="notice.")
+    assert set(saved.values_list("event", "channel", "enabled")) == {
         ("notice.published", "email", False), ("notice.reminder", "inbox", False),
     }
     settings_ = NotificationSettings.objects.get(user=me)
@@ -139,8 +142,8 @@ def test_settings_page_saves_the_grid_quiet_hours_and_digest(client):
     )
     assert AuditEvent.objects.filter(verb="notifications.preferences_saved", actor=me).exists()
     # Back to the defaults removes the stored choices.
-    data = {"notice__published--inbox": "on", "notice__published--email": "on", "notice__reminder--inbox": "on",
-            "notice__reminder--email": "on", "email_digest": DigestMode.IMMEDIATE}
+    data = {choice_field_name(kind.kind, channel): "on" for kind in events.all_kinds() for channel in kind.default_channels}
+    data["email_digest"] = DigestMode.IMMEDIATE
     assert client.post(reverse("notifications:settings"), data).status_code == 302
     assert not Preference.objects.filter(user=me).exists()
 
