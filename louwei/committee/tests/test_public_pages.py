@@ -33,7 +33,8 @@ def test_floor_page_needs_no_login_and_shows_leader_enterprises_and_the_way_to_t
         assert enterprise.name in html
     assert tower.committee.name in html and 'href="tel:05372345678"' in html  # the committee's phone
     assert tower.centre.name in html
-    assert "诉求怎么办" in html and "即将上线" in html  # where requests go, and that online requests come later
+    assert "诉求怎么办" in html  # where requests go
+    assert reverse("cases:visitor_raise", args=[floor.code]) in html  # and the way to raise one here
     login = reverse("accounts:login") + "?next=" + floor_url(floor)
     assert login in html
     assert "楼长登录" in html
