@@ -75,7 +75,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     def active_roles(self) -> list["Role"]:
         """The person's active roles, read once and kept on this object (one query per request)."""
         if self._active_roles is None:
-            self._active_roles = list(Role.objects.active().filter(user=self).select_related("floor"))
+            self._active_roles = list(Role.objects.active().filter(user=self).select_related("floor", "party_committee"))
         return self._active_roles
 
     def forget_roles(self) -> None:

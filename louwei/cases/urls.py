@@ -31,6 +31,7 @@ urlpatterns = [
     path("cases/", queues.mine, name="queue"),
     path("buildings/<str:code>/cases/", queues.building, name="building_cases"),
     path("buildings/<str:code>/cases/export.xlsx", queues.building_export, name="building_export"),
+    path("cases/settings/", configuration.index, name="settings"),  # before cases/<number>/
     # One case
     path("cases/<str:number>/", detail.detail, name="detail"),
     path("cases/<str:number>/act/<str:action>/", detail.act, name="act"),
@@ -41,7 +42,6 @@ urlpatterns = [
     path("districts/<str:code>/cases/dashboard/", dashboards.district, name="district_dashboard"),
     path("districts/<str:code>/cases/figures.xlsx", dashboards.district_export, name="district_figures_export"),
     # Configuration
-    path("cases/settings/", configuration.index, name="settings"),
     path("cases/settings/categories/new/", configuration.category_create, name="category_create"),
     path("cases/settings/categories/<int:pk>/", configuration.category_edit, name="category_edit"),
     path("cases/settings/deadlines/<str:urgency>/", configuration.deadline_edit, name="deadline_edit"),

@@ -108,6 +108,9 @@ class Navigation:
             add("login", _("Log in"), _reverse("accounts:login"), "login")
             return self._mark_current(items)
 
+        # Everyone logged in has a case page: their queues, or at least the cases they raised.
+        add("cases", _("Cases"), _reverse("cases:queue"), "inbox")
+
         if self.user.is_superuser or RoleKind.DISTRICT_STAFF in self.kinds:
             add("buildings", _("Buildings"), _reverse("buildings:building_list"), "building")
 
@@ -134,10 +137,34 @@ class Navigation:
             add("enterprise", _("My enterprise"), _reverse("buildings:enterprise_detail", self._enterprise_ids[0]),
                 "enterprise")
 
+        self._add_case_figures(add, staff)
+        self._add_case_settings(add)
+
         add("library", _("Policy library"), _reverse("library:index"), "search")
         add("inbox", _("Inbox"), _reverse("notifications:inbox"), "inbox")
         add("profile", _("My profile"), _reverse("accounts:profile"), "user")
         return self._mark_current(items)
+
+    def _add_case_figures(self, add, staff: list[Building]) -> None:
+        """The rates' dashboard: the district's for district staff (of one district), the building's
+        for the staff of one building who may see its figures."""
+        figures = [role for role in self.roles if access.Action.CASE_FIGURES in access.GRANTS[role.kind]]
+        districts = {role.party_committee.code for role in figures if role.party_committee_id}
+        if len(districts) == 1:
+            add("rates", _("Rates"), _reverse("cases:district_dashboard", districts.pop()), "chart")
+        elif len(staff) == 1 and any(role.building_id == staff[0].pk for role in figures):
+            add("rates", _("Rates"), _reverse("cases:building_dashboard", staff[0].code), "chart")
+
+    def _add_case_settings(self, add) -> None:
+        """The case settings (categories, deadlines, district handlers) for superusers and district
+        staff; a building's handlers for those who configure it (the committee secretary)."""
+        configuring = [role for role in self.roles if access.Action.CASE_CONFIGURE in access.GRANTS[role.kind]]
+        if self.user.is_superuser or any(role.party_committee_id for role in configuring):
+            add("case-settings", _("Case settings"), _reverse("cases:settings"), "check")
+        codes = [self.buildings[role.building_id].code for role in configuring
+                 if role.building_id and role.building_id in self.buildings]
+        if len(codes) == 1:
+            add("handlers", _("Handlers"), _reverse("cases:building_handlers", codes[0]), "committee")
 
     @cached_property
     def tabs(self) -> list[NavItem]:

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
 from django.db.models import F, QuerySet
+from django.utils.translation import gettext as _
 
 from louwei import access
 from louwei.access import Action
@@ -75,10 +76,12 @@ class Landing:
     buildings: list[Building] = field(default_factory=list)
     floors: list[FloorSummary] = field(default_factory=list)
     enterprises: list[EnterpriseSummary] = field(default_factory=list)
+    cases: list = field(default_factory=list)  # each role's case queue, shown first
+    case_figures: list = field(default_factory=list)  # (title, rates.Figures) of the person's own cases
 
     @property
     def is_empty(self) -> bool:
-        return not (self.district or self.buildings or self.floors or self.enterprises)
+        return not (self.district or self.buildings or self.floors or self.enterprises or self.cases)
 
 
 def district_section(user, page_number=None) -> DistrictSection | None:
@@ -161,10 +164,29 @@ def enterprise_places(user) -> list[EnterpriseSummary]:
     return list(summaries.values())
 
 
+def case_figures(user) -> list[tuple[str, object]]:
+    """This year's rates of the floor leader's cases and of each handler the person works for
+    (read from the maintained figures: one query each)."""
+    from louwei.cases import rates
+    from louwei.cases.queries import leader_floor_ids, my_handler_ids
+
+    year = rates.period("year")
+    shown = []
+    if leader_floor_ids(user):
+        shown.append((_("My floors this year"), rates.for_leader(user, year)))
+    for handler_id in my_handler_ids(user)[:3]:
+        shown.append((_("Our handling this year"), rates.for_handler(handler_id, year)))
+    return shown
+
+
 def landing(user, page_number=None) -> Landing:
     """Everything a logged-in person's home page shows, section by section."""
+    from louwei.cases.queries import landing_queues
+
     return Landing(
         kinds=access.role_kinds(user),
+        cases=landing_queues(user),
+        case_figures=case_figures(user),
         district=district_section(user, page_number),
         buildings=staff_buildings(user),
         floors=leader_floors(user),

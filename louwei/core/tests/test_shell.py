@@ -73,8 +73,12 @@ def test_district_staff_navigate_to_the_building_list(client, make_building, per
     building = make_building(floors=2)
     client.force_login(person(RoleKind.DISTRICT_STAFF, building.party_committee))
     html = client.get("/").content.decode()
-    assert nav_links(html) == ["/", "/buildings/", "/notices/manage/", "/policies/", "/inbox/", "/me/"]
-    assert tab_links(html) == ["/", "/buildings/", "/notices/manage/", "/me/"]
+    district = building.party_committee.code
+    assert nav_links(html) == [
+        "/", "/cases/", "/buildings/", "/notices/manage/", f"/districts/{district}/cases/dashboard/",
+        "/cases/settings/", "/policies/", "/inbox/", "/me/",
+    ]
+    assert tab_links(html) == ["/", "/cases/", "/buildings/", "/me/"]
 
 
 @pytest.mark.parametrize("kind", [RoleKind.COMMITTEE_SECRETARY, RoleKind.COMMITTEE_MEMBER, RoleKind.PROPERTY_STAFF])
@@ -83,11 +87,13 @@ def test_building_staff_navigate_to_their_building_enterprises_and_committee(cli
     client.force_login(person(kind, building))
     html = client.get("/").content.decode()
     code = building.code
+    # The committee secretary configures the building's case handlers.
+    handlers = [f"/buildings/{code}/handlers/"] if kind == RoleKind.COMMITTEE_SECRETARY else []
     assert nav_links(html) == [
-        "/", f"/buildings/{code}/", f"/buildings/{code}/enterprises/", f"/buildings/{code}/committee/",
-        "/notices/manage/", "/policies/", "/inbox/", "/me/",
+        "/", "/cases/", f"/buildings/{code}/", f"/buildings/{code}/enterprises/", f"/buildings/{code}/committee/",
+        "/notices/manage/", f"/buildings/{code}/cases/dashboard/", *handlers, "/policies/", "/inbox/", "/me/",
     ]
-    assert tab_links(html) == ["/", f"/buildings/{code}/", f"/buildings/{code}/enterprises/", "/me/"]
+    assert tab_links(html) == ["/", "/cases/", f"/buildings/{code}/", "/me/"]
 
 
 def test_staff_of_several_buildings_navigate_to_the_building_list(client, make_building, person):
@@ -96,7 +102,7 @@ def test_staff_of_several_buildings_navigate_to_the_building_list(client, make_b
     grant(user, RoleKind.COMMITTEE_MEMBER, second)
     client.force_login(user)
     assert nav_links(client.get("/").content.decode()) == [
-        "/", "/buildings/", "/notices/manage/", "/policies/", "/inbox/", "/me/",
+        "/", "/cases/", "/buildings/", "/notices/manage/", "/policies/", "/inbox/", "/me/",
     ]
 
 
@@ -106,10 +112,10 @@ def test_a_floor_leader_navigates_to_my_floors_and_enterprises(client, make_buil
     html = client.get("/").content.decode()
     code = building.code
     assert nav_links(html) == [
-        "/", f"/buildings/{code}/committee/", "/notices/my-floors/", f"/buildings/{code}/enterprises/",
+        "/", "/cases/", f"/buildings/{code}/committee/", "/notices/my-floors/", f"/buildings/{code}/enterprises/",
         "/policies/", "/inbox/", "/me/",
     ]
-    assert tab_links(html) == ["/", f"/buildings/{code}/committee/", "/notices/my-floors/", "/me/"]
+    assert tab_links(html) == ["/", "/cases/", f"/buildings/{code}/committee/", "/me/"]
     assert "我的楼层" in html
 
 
@@ -119,8 +125,10 @@ def test_enterprise_people_navigate_to_their_enterprise(client, make_building, p
     enterprise = enterprise_on(building.floors.get())
     client.force_login(person(kind, enterprise))
     html = client.get("/").content.decode()
-    assert nav_links(html) == ["/", "/notices/", f"/enterprises/{enterprise.pk}/", "/policies/", "/inbox/", "/me/"]
-    assert tab_links(html) == ["/", "/notices/", f"/enterprises/{enterprise.pk}/", "/me/"]
+    assert nav_links(html) == [
+        "/", "/cases/", "/notices/", f"/enterprises/{enterprise.pk}/", "/policies/", "/inbox/", "/me/",
+    ]
+    assert tab_links(html) == ["/", "/cases/", "/notices/", "/me/"]
     assert "topbar-building" in html  # the building the enterprise is in
 
 
@@ -128,7 +136,7 @@ def test_everyone_logged_in_can_log_out_with_a_post_form(client):
     client.force_login(UserFactory())
     html = client.get("/").content.decode()
     assert re.search(r'<form method="post" action="/logout/">\s*<input type="hidden" name="csrfmiddlewaretoken"', html)
-    assert nav_links(html) == ["/", "/policies/", "/inbox/", "/me/"]
+    assert nav_links(html) == ["/", "/cases/", "/policies/", "/inbox/", "/me/"]  # everyone may raise a case
 
 
 def test_the_current_destination_is_marked(client, make_building, person):
