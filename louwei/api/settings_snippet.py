@@ -35,7 +35,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "Louwei API",
     "DESCRIPTION": (
-        "Read the building registry (buildings, floors, enterprises, floor leaders), notices and the inbox. "
+        "Read the building registry (buildings, floors, enterprises, floor leaders), notices and the inbox; "
+        "raise cases and take each step of their closed loop (a step the case's status does not allow "
+        "answers 409). "
         "Authenticate with `Authorization: Bearer TOKEN` (`python manage.py create_api_token USERNAME`). "
         "Every list shows only what the token's user may see on the web pages."
     ),

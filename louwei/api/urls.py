@@ -1,7 +1,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
-from . import notices, views
+from . import cases, notices, views
 
 app_name = "api"
 
@@ -12,6 +12,9 @@ router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")
 router.register("floor-leaders", views.FloorLeaderViewSet, basename="floor-leader")
 router.register("notices", notices.NoticeViewSet, basename="notice")
 router.register("inbox", notices.InboxViewSet, basename="inbox")
+router.register("cases", cases.CaseViewSet, basename="case")
+router.register("case-categories", cases.CategoryViewSet, basename="case-category")
+router.register("case-handlers", cases.HandlerViewSet, basename="case-handler")
 
 urlpatterns = [
     path("openapi.json", views.SchemaView.as_view(), name="schema"),
