@@ -175,6 +175,16 @@ class LoginSpec:
     url_arg: str | None = None
 
 
+@dataclass(frozen=True)
+class HandlerLoginSpec:
+    """A demo login of a handler's staff (承办单位): ``handler`` is a key of ``louwei.cases.demo.HANDLERS``."""
+
+    person: PersonSpec
+    handler: str
+    is_manager: bool
+    try_first: str
+
+
 def unit_numbers(floor: int) -> list[str]:
     count = GROUND_FLOOR_UNITS if floor == 1 else UNITS_PER_FLOOR
     return [f"{floor:02d}{n:02d}" for n in range(1, count + 1)]
@@ -366,11 +376,31 @@ def generate() -> dict:
                   "accounts:profile"),
     ]
     property_company_uscc = names.uscc()
+    # Drawn last, so adding them changed none of the names above.
+    handler_logins = [
+        HandlerLoginSpec(PersonSpec("wuye", names.person(), names.mobile()), "property", True,
+                         gettext_noop("Reply to the cases dispatched to the property company")),
+        HandlerLoginSpec(PersonSpec("wuye2", names.person(), names.mobile()), "property", False,
+                         gettext_noop("Reply to the cases dispatched to the property company")),
+        HandlerLoginSpec(PersonSpec("shichang", names.person(), names.mobile()), "market", True,
+                         gettext_noop("Answer the policy questions sent to your department")),
+        HandlerLoginSpec(PersonSpec("renshe", names.person(), names.mobile()), "labour", True,
+                         gettext_noop("Answer the policy questions sent to your department")),
+        HandlerLoginSpec(PersonSpec("zhujian", names.person(), names.mobile()), "housing", True,
+                         gettext_noop("Answer the policy questions sent to your department")),
+    ]
+    # Employees who raise cases in the app on the other floors (the demo login "employee" is on floor 5).
+    employees = {
+        floor: PersonSpec(f"emp{floor:02d}", names.person(), names.mobile())
+        for floor in range(1, FLOOR_COUNT + 1) if floor != DEMO_FLOOR
+    }
     return {
         "enterprises": enterprises,
         "leaders": leaders,
         "logins": logins,
         "property_company_uscc": property_company_uscc,
+        "handler_logins": handler_logins,
+        "employees": employees,
     }
 
 
@@ -384,3 +414,12 @@ def floor_leaders() -> list[LeaderSpec]:
 
 def logins() -> list[LoginSpec]:
     return generate()["logins"]
+
+
+def handler_logins() -> list[HandlerLoginSpec]:
+    return generate()["handler_logins"]
+
+
+def case_employees() -> dict[int, PersonSpec]:
+    """One employee per floor (but the demo floor) who raises cases in the app; not printed as logins."""
+    return generate()["employees"]

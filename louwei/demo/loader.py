@@ -45,8 +45,9 @@ class LoadResult:
 
 
 class _Loader:
-    def __init__(self, actor):
+    def __init__(self, actor, now=None):
         self.actor = actor
+        self.now = now  # the moment the demo cases lead up to (default: now)
         self.created: Counter = Counter()
 
     def get_or_create(self, model, label: str, defaults=None, **lookup):
@@ -117,6 +118,7 @@ class _Loader:
         self.load_leaders(generated["leaders"], floors, enterprises, term)
         self.load_logins(generated["logins"], district, building, floors, enterprises)
         self.load_notices(building, district)
+        self.load_cases(generated, building, district, enterprises)
         if any(self.created.values()):
             record(self.actor, "demo.loaded", building, created=dict(self.created))
         return LoadResult(building=building, created=self.created)
@@ -131,6 +133,23 @@ class _Loader:
         secretary = User.objects.filter(username="secretary").first()
         load_demo_notices(building, district, actor=secretary)
         self.created["notices"] += Notice.objects.count() - before
+
+    def load_cases(self, generated, building: Building, district: PartyCommittee, enterprises) -> None:
+        """The handlers' staff logins, an employee per floor who uses the app, then the handlers and
+        about a hundred cases in every state (``louwei.cases.demo``)."""
+        from louwei.cases.demo import load_demo_cases
+
+        for spec in generated["handler_logins"]:
+            self.person(spec.person)
+        leader_enterprises = {spec.enterprise_uscc for spec in generated["leaders"]}
+        for floor, person in generated["employees"].items():
+            user = self.person(person)
+            tenant = next(
+                e for e in generated["enterprises"]
+                if e.current and floor in e.floors and e.uscc not in leader_enterprises
+            )
+            self.role(user, RoleKind.EMPLOYEE, enterprises[tenant.uscc])
+        self.created.update(load_demo_cases(building, district, now=self.now))
 
     def load_centre(self, building: Building, ground_floor: Floor) -> None:
         centre = self.get_or_create(
@@ -221,10 +240,11 @@ class _Loader:
                 EnterpriseContact.objects.filter(enterprise=scope, is_primary=True, user__isnull=True).update(user=user)
 
 
-def load_demo(*, actor=None) -> LoadResult:
-    """Create whatever part of the demo building is missing; return what was created."""
+def load_demo(*, actor=None, now=None) -> LoadResult:
+    """Create whatever part of the demo building is missing; return what was created. The demo
+    cases lead up to ``now`` (default: the moment of loading)."""
     with transaction.atomic():
-        return _Loader(actor).load()
+        return _Loader(actor, now=now).load()
 
 
 def demo_building() -> Building | None:

@@ -235,7 +235,11 @@ def test_demo_logins_prints_each_login_with_its_password_and_first_page(demo):
     text = out.getvalue()
     for username in EXPECTED_LOGINS:
         assert f"  {username} " in text
-    assert text.count("louwei-demo") == len(EXPECTED_LOGINS)
+    handler_logins = ["wuye", "wuye2", "shichang", "renshe", "zhujian"]  # the handlers' staff
+    for username in handler_logins:
+        assert f"  {username} " in text
+    assert text.count("louwei-demo") == len(EXPECTED_LOGINS) + len(handler_logins)
+    assert "http://demo.example:8000/cases/" in text
     assert "http://demo.example:8000/f/XCFZ-B-05/" in text
     assert "http://demo.example:8000/buildings/XCFZ-B/committee/" in text
 

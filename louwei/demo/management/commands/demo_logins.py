@@ -53,6 +53,19 @@ class Command(BaseCommand):
             scope = self.scope_label(role)
             rows.append((user.username, data.PASSWORD, str(RoleKind(spec.kind).label), scope, _(spec.try_first)))
             links.append(base + self.path(spec, role))
+        # The handlers' staff (承办单位): no role, a staff login of their handler; they start at their queue.
+        from louwei.cases.models import HandlerMember
+
+        for spec in data.handler_logins():
+            member = (
+                HandlerMember.objects.active().filter(user__username=spec.person.username)
+                .select_related("handler", "user").first()
+            )
+            if member is None:
+                continue
+            rows.append((member.user.username, data.PASSWORD, _("Handler staff"), member.handler.name,
+                         _(spec.try_first)))
+            links.append(base + self.reverse("cases:queue"))
 
         widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
         self.stdout.write("")
@@ -102,5 +115,6 @@ class Command(BaseCommand):
                 "committee:manage": "/buildings/{}/committee/",
                 "committee:floor_page": "/f/{}/",
                 "accounts:profile": "/me/",
+                "cases:queue": "/cases/",
             }
             return fallback.get(name, "/").format(arg)

@@ -11,7 +11,8 @@ from louwei.demo.loader import load_demo
 class Command(BaseCommand):
     help = (
         "Create the demo building 新城发展大厦B座 (XCFZ-B): 20 floors, the service centre, about 120 "
-        "enterprises, the first committee term and 20 floor leaders, and the demo logins "
+        "enterprises, the first committee term and 20 floor leaders, notices, the handlers of cases and "
+        "about a hundred cases of the last four months in every state, and the demo logins "
         f"(password {data.PASSWORD}). Idempotent: only what is missing is created."
     )
 

@@ -1,0 +1,214 @@
+"""The demo building's cases: every state of the loop, real timelines and figures, loaded once."""
+
+from __future__ import annotations
+
+import datetime
+from io import StringIO
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.core.management import CommandError, call_command
+from django.db.models import Sum
+from django.utils import timezone
+
+from louwei.buildings.models import Building
+from louwei.cases import deadlines
+from louwei.cases.demo import DAYS, HANDLERS, load_demo_cases
+from louwei.cases.models import (
+    ON_BEHALF_CHANNELS,
+    OPEN_STATUSES,
+    Case,
+    CaseEvent,
+    CaseFigure,
+    Channel,
+    DeclineReason,
+    Dimension,
+    EventKind,
+    Handler,
+    HandlerKind,
+    HandlerMember,
+    NumberSequence,
+    Rating,
+    RatingSource,
+    Status,
+)
+from louwei.demo.loader import load_demo
+from louwei.notifications.models import Message
+from louwei.testing.factories import BuildingFactory
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime.datetime(2026, 11, 27, 7, 20, tzinfo=datetime.UTC)  # a Friday afternoon in Jining (15:20)
+
+
+@pytest.fixture
+def demo():
+    load_demo(now=NOW)
+    return Building.objects.get(code="XCFZ-B")
+
+
+def test_the_demo_cases_cover_every_state_of_the_loop(demo):
+    cases = Case.objects.filter(building=demo)
+    assert 60 <= cases.count() <= 120
+    assert set(cases.values_list("status", flat=True)) == set(Status.values)
+    # Rated with each rating, by the submitter and by a follow-up call; dissatisfied reopened the case.
+    assert set(cases.exclude(rating="").values_list("rating", flat=True)) == set(Rating.values)
+    assert set(cases.exclude(rating_source="").values_list("rating_source", flat=True)) == set(RatingSource.values)
+    reopened = cases.filter(reopen_count__gt=0)
+    assert reopened.filter(status=Status.CLOSED).exists() and reopened.exclude(status=Status.CLOSED).exists()
+    assert CaseEvent.objects.filter(case__in=reopened, kind=EventKind.REOPENED).count() >= reopened.count()
+    # Closed and never rated, past the rating window: a follow-up call is due; some were called.
+    assert cases.filter(status=Status.CLOSED, rating="", closed_at__lt=NOW - deadlines.RATING_WINDOW).exists()
+    assert cases.filter(status=Status.CLOSED, rating="", closed_at__gt=NOW - deadlines.RATING_WINDOW).exists()
+    assert CaseEvent.objects.filter(case__building=demo, kind=EventKind.FOLLOW_UP, data__reached=False).exists()
+    # Declined for each reason a decline has; merged ones point at their original.
+    declined = cases.filter(status=Status.DECLINED)
+    assert set(declined.values_list("decline_reason", flat=True)) == {DeclineReason.OUT_OF_SCOPE,
+                                                                      DeclineReason.INSUFFICIENT}
+    for merged in cases.filter(status=Status.MERGED):
+        assert merged.merged_into.building == demo and merged.merged_into.supporter_count >= 1
+    assert cases.filter(status__in=[Status.SUBMITTED, Status.DISPATCHED], supporter_count__gt=0).exists()
+
+
+def test_some_are_overdue_reminded_and_escalated_once_and_twice(demo):
+    cases = Case.objects.filter(building=demo)
+    open_overdue = cases.filter(status__in=[Status.DISPATCHED], due_at__lt=NOW)
+    assert open_overdue.filter(escalation_level=1).exists()
+    assert open_overdue.filter(escalation_level=2).exists()
+    assert open_overdue.filter(overdue_at__isnull=False).count() == open_overdue.count()
+    assert cases.filter(status=Status.DISPATCHED, due_at__gt=NOW, reminded_at__isnull=False).exists()
+    assert cases.filter(status=Status.DISPATCHED, due_at__gt=NOW, reminded_at__isnull=True).exists()
+    # Some closed late, most on time.
+    closed = cases.filter(status=Status.CLOSED)
+    late = [c for c in closed if c.first_closed_at > c.due_at]
+    assert 0 < len(late) < closed.count() / 2
+    kinds = set(CaseEvent.objects.filter(case__building=demo).values_list("kind", flat=True))
+    assert {EventKind.REMINDED, EventKind.OVERDUE, EventKind.ESCALATED, EventKind.RETURNED,
+            EventKind.REASSIGNED, EventKind.SUPPORTED, EventKind.MERGED} <= kinds
+
+
+def test_raised_through_every_channel_by_visitors_employees_and_floor_leaders(demo):
+    cases = Case.objects.filter(building=demo)
+    assert set(cases.values_list("channel", flat=True)) == {Channel.APP, Channel.QR, *ON_BEHALF_CHANNELS}
+    assert all(c.submitted_by and not c.tracking_hash for c in cases.filter(channel=Channel.APP))
+    assert all(c.tracking_hash and c.submitted_by is None for c in cases.filter(channel=Channel.QR))
+    for case in cases.filter(channel__in=ON_BEHALF_CHANNELS).select_related("raised_by", "floor"):
+        assert case.enterprise is not None
+        assert case.raised_by.floor_leaderships.filter(floor=case.floor).exists()
+    # The demo logins have cases of their own: the employee's, and the leader's floor is busy.
+    assert cases.filter(submitted_by__username="employee").exists()
+    assert cases.filter(floor__number=5, status=Status.SUBMITTED).exists()
+    assert cases.filter(status=Status.CLOSED, rating="", submitted_by__username__in=["employee", "contact"],
+                        closed_at__gt=NOW - deadlines.RATING_WINDOW).exists()
+
+
+def test_the_timelines_lie_in_the_past_in_order_and_over_four_months(demo):
+    cases = Case.objects.filter(building=demo)
+    first = cases.order_by("submitted_at").first().submitted_at
+    assert NOW - datetime.timedelta(days=DAYS + 1) < first < NOW - datetime.timedelta(days=90)
+    events = CaseEvent.objects.filter(case__building=demo).order_by("case", "created_at", "pk")
+    assert events.count() >= 4 * cases.count()
+    for case in cases:
+        timeline = [e for e in events if e.case_id == case.pk]
+        assert timeline[0].kind == EventKind.SUBMITTED and timeline[0].created_at == case.submitted_at
+        assert all(case.submitted_at <= e.created_at <= NOW for e in timeline)
+        for name in ("responded_at", "accepted_at", "dispatched_at", "replied_at", "closed_at", "rated_at"):
+            value = getattr(case, name)
+            assert value is None or case.submitted_at <= value <= NOW, (case.number, name)
+        assert case.number.startswith(timezone.localtime(case.submitted_at).strftime("%Y%m%d"))
+
+
+def test_handlers_with_their_staff_logins(demo):
+    handlers = {h.name: h for h in Handler.objects.all()}
+    assert set(handlers) == {spec["name"] for spec in HANDLERS.values()}
+    property_company = handlers["济宁新城物业服务有限公司"]
+    assert property_company.building == demo and property_company.property_company == demo.property_company
+    assert set(property_company.members.values_list("user__username", flat=True)) == {"wuye", "wuye2"}
+    committee = Handler.objects.get(kind=HandlerKind.COMMITTEE)
+    assert committee.members.get(is_manager=True).user.username == "secretary"
+    departments = Handler.objects.filter(kind=HandlerKind.DEPARTMENT)
+    assert departments.count() == 3 and all(d.party_committee == demo.party_committee for d in departments)
+    # Every handler has had cases, and its staff replied to them.
+    for handler in handlers.values():
+        assert Case.objects.filter(handler=handler).exists(), handler.name
+    replies = CaseEvent.objects.filter(kind=EventKind.REPLIED).select_related("case")
+    members = set(HandlerMember.objects.values_list("handler_id", "user_id"))
+    assert all((e.case.handler_id, e.actor_id) in members for e in replies if e.case.reopen_count == 0)
+
+
+def test_the_figures_are_built_and_add_up(demo):
+    figures = CaseFigure.objects.filter(building=demo, dimension=Dimension.BUILDING)
+    assert figures.count() >= 4  # four or five months
+    totals = figures.aggregate(received=Sum("received"), rated=Sum("rated"), overdue=Sum("overdue"),
+                               closed=Sum("closed"), dissatisfied=Sum("dissatisfied"))
+    cases = Case.objects.filter(building=demo)
+    assert totals["received"] == cases.exclude(status=Status.MERGED).count()
+    assert totals["rated"] > 0 and totals["overdue"] > 0 and totals["closed"] > 0 and totals["dissatisfied"] > 0
+    assert CaseFigure.objects.filter(building=demo, dimension=Dimension.LEADER).exists()
+    assert CaseFigure.objects.filter(building=demo, dimension=Dimension.HANDLER).count() >= 5
+
+
+def test_a_second_run_adds_nothing_and_the_same_seed_gives_the_same_cases(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):  # as in a real run: notifications go out on commit
+        load_demo(now=NOW)
+    demo = Building.objects.get(code="XCFZ-B")
+    # The notifications of finished cases are history (read); those of open ones wait for the demo logins.
+    inbox = Message.objects.filter(channel="inbox", event__startswith="case.")
+    assert inbox.filter(read_at__isnull=False).exists()
+    unread = inbox.filter(read_at__isnull=True)
+    open_urls = {f"/cases/{n}/" for n in Case.objects.filter(status__in=OPEN_STATUSES).values_list("number", flat=True)}
+    assert unread.filter(user__username="leader").exists() and {m.url for m in unread} <= open_urls
+
+    def rows():
+        return (Case.objects.count(), CaseEvent.objects.count(), Handler.objects.count(),
+                HandlerMember.objects.count(), CaseFigure.objects.count(), Message.objects.count())
+
+    def content():
+        return list(Case.objects.order_by("submitted_at", "description").values_list(
+            "floor__number", "category__code", "channel", "status", "rating", "description", "submitted_at",
+            "escalation_level", "supporter_count"))
+
+    before, cases = rows(), content()
+    out = StringIO()
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("load_demo", stdout=out)
+    assert rows() == before and "nothing to add" in out.getvalue()
+
+    # Without its cases, the building gets the very same ones again.
+    Case.objects.filter(merged_into__isnull=False).delete()
+    Case.objects.all().delete()
+    NumberSequence.objects.all().delete()
+    made = load_demo_cases(demo, demo.party_committee, now=NOW)
+    assert made["cases"] == len(cases) and not made["handlers"] and not made["handler members"]
+    assert content() == cases
+
+
+def test_the_demo_cases_refuse_the_production_settings(settings):
+    building = BuildingFactory()
+    settings.LOUWEI_PRODUCTION = True
+    with pytest.raises(ImproperlyConfigured):
+        load_demo_cases(building, building.party_committee)
+    with pytest.raises(CommandError, match="production"):
+        call_command("load_demo", verbosity=0)
+    assert not Case.objects.exists() and not Handler.objects.exists()
+
+
+def test_the_page_benchmark_fills_a_realistic_mix_and_measures_every_page(capsys):
+    """``python -m bench --only cases`` at a tiny size: the fill obeys the model's constraints, gives
+    the status mix, and every page answers its role (or says it is not built)."""
+    from bench import case_pages
+
+    world = case_pages.World(2)
+    case_pages.fill(world, 1, 1000)
+    cases = Case.objects.all()
+    assert cases.count() == 1000 and CaseEvent.objects.count() > 1000
+    assert set(cases.values_list("status", flat=True)) == set(Status.values)
+    assert 20 < cases.filter(status__in=["submitted", "referred", "accepted", "dispatched", "replied"]).count() < 100
+    assert cases.exclude(rating="").exists() and cases.filter(overdue_at__isnull=False).exists()
+    assert set(cases.values_list("building_id", flat=True)) == {b.pk for b in world.buildings}
+    assert CaseFigure.objects.filter(dimension=Dimension.BUILDING).aggregate(n=Sum("received"))["n"] == (
+        cases.exclude(status=Status.MERGED).count())
+    results = case_pages.measure_all(world, repeat=2)
+    assert len(results) == 11
+    assert all(r["status"] in (200, 501) for r in results.values()), results
+    assert "queue · floor leader" in capsys.readouterr().out
