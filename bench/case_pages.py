@@ -33,7 +33,7 @@ from louwei.cases import figures
 from louwei.cases.models import Case, CaseEvent, Category, Handler, HandlerKind, HandlerMember
 from louwei.committee.models import BuildingCommittee, FloorLeader, Term
 
-from .cases import QueryCounter
+from .cases import QueryCounter, p95
 
 FLOORS = 20
 FIRST_SIZE = 100_000
@@ -420,6 +420,7 @@ def pages(world: World) -> list[tuple[str, object, str | None]]:
         ("queue · floor leader", world.leader, _url("cases:queue")),
         ("queue · handler staff", world.handler_member, _url("cases:queue")),
         ("queue · committee secretary", world.secretary, _url("cases:queue")),
+        ("queue · district staff", world.district_staff, _url("cases:queue")),
         ("building cases · secretary", world.secretary, _url("cases:building_cases", building)),
         ("building dashboard · secretary", world.secretary, _url("cases:building_dashboard", building)),
         ("district dashboard · district staff", world.district_staff, _url("cases:district_dashboard", district)),
@@ -456,7 +457,7 @@ def measure(client: Client, url: str, repeat: int) -> dict:
     sql_ms = sum(float(q["time"]) for q in captured.captured_queries) * 1000
     times.sort()
     return {"sql_ms": sql_ms, "status": 200, "median": statistics.median(times),
-            "p95": times[max(int(len(times) * 0.95) - 1, 0)],
+            "p95": p95(times),
             "queries": max(queries), "varies": len(queries) > 1, "shapes": shapes,
             "slowest": (float(slowest["time"]) * 1000, " ".join(slowest["sql"].split())) if slowest else None}
 

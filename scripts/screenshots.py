@@ -29,13 +29,22 @@ def main() -> None:
         phone = browser.new_context(**PHONE).new_page()
         phone.goto(f"{BASE}/f/XCFZ-B-05/")
         phone.screenshot(path=OUT / "floor-page-phone.png")
+        phone.goto(f"{BASE}/f/XCFZ-B-05/report/")
+        phone.screenshot(path=OUT / "raise-case-phone.png")
         login(phone, "leader")
         phone.goto(f"{BASE}/")
         phone.screenshot(path=OUT / "leader-home-phone.png")
+        phone.goto(f"{BASE}/cases/")
+        phone.locator("main a[href^='/cases/2']").first.click()
+        phone.wait_for_load_state()
+        phone.screenshot(path=OUT / "case-phone.png", full_page=True)
         desk = browser.new_context(**DESKTOP).new_page()
         login(desk, "secretary")
         desk.goto(f"{BASE}/buildings/XCFZ-B/enterprises/")
         desk.screenshot(path=OUT / "enterprise-list-desktop.png")
+        desk.goto(f"{BASE}/buildings/XCFZ-B/cases/dashboard/?period=year")
+        desk.wait_for_timeout(800)  # the charts draw after load
+        desk.screenshot(path=OUT / "rates-dashboard-desktop.png", full_page=True)
         browser.close()
 
 

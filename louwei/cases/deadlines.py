@@ -7,7 +7,9 @@
   deadline has passed (80 %).
 * A case still open at its deadline is overdue and escalated to the committee secretaries
   (level 1); :data:`DISTRICT_AFTER` later (one working day) it is escalated to the district (level 2).
-* A closed case left unrated for :data:`RATING_WINDOW` (3 days) is due a follow-up call (回访).
+* A closed case left unrated for :data:`RATING_WINDOW` (3 days) is due a follow-up call (回访),
+  until :data:`FOLLOW_UP_WINDOW` (30 days) after closing: a call later than that asks about
+  something the submitter no longer remembers, and the case simply stays unrated.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ REMINDER_AT = 0.8
 DISTRICT_AFTER = (1, workdays.WORKING_DAYS)
 #: How long a closed case may stay unrated before staff should call the submitter.
 RATING_WINDOW = datetime.timedelta(days=3)
+FOLLOW_UP_WINDOW = datetime.timedelta(days=30)
 
 #: Used when a rule row is missing (the migration seeds them; the configuration page edits them).
 FALLBACK_RULES = {

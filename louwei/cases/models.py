@@ -344,6 +344,8 @@ class Case(models.Model):
             models.Index(fields=["building", "status", "due_at"], condition=Q(status__in=OPEN_STATUSES),
                          name="case_open_by_building"),
             models.Index(fields=["due_at"], condition=Q(status__in=OPEN_STATUSES), name="case_open_by_due"),
+            models.Index(fields=["building", "due_at"], condition=Q(status__in=OPEN_STATUSES, escalation_level__gte=2),
+                         name="case_open_escalated"),
             models.Index(fields=["building", "-submitted_at"], name="case_building_recent"),
             models.Index(fields=["submitted_by", "-submitted_at"], name="case_submitter_recent"),
             models.Index(fields=["enterprise", "-submitted_at"], name="case_enterprise_recent"),

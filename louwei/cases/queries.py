@@ -26,12 +26,12 @@ from louwei.access import Action
 from louwei.buildings.models import Building, Floor
 from louwei.committee.models import FloorLeader
 
-from .deadlines import RATING_WINDOW
+from .deadlines import FOLLOW_UP_WINDOW, RATING_WINDOW
 from .models import OPEN_STATUSES, Case, CaseEvent, CasePhoto, EventKind, Handler, HandlerMember, Status
 
 PAGE_SIZE = 25
 SECTION_SIZE = 20  # rows shown per queue section; the count says how many there are in all
-TRIAGE_SECTION_SIZE = 10  # the triage has six sections: ten rows each fit a phone screen or two
+TRIAGE_SECTION_SIZE = 5  # the triage has six sections: the five most urgent of each fit a phone screen or two
 LANDING_SIZE = 5  # rows per queue on the landing page
 
 ROW_RELATED = ("floor", "building", "category", "handler")
@@ -73,8 +73,18 @@ def triage_scope(user) -> Q | None:
     if s.buildings:
         condition |= Q(building_id__in=sorted(s.buildings))
     if s.party_committees:
-        condition |= Q(building__party_committee_id__in=sorted(s.party_committees))
+        # ``building_id IN (subquery)`` rather than a join, so the open-case indexes by building serve it.
+        district = Building.objects.filter(party_committee_id__in=sorted(s.party_committees)).values("pk")
+        condition |= Q(building_id__in=district)
     return condition
+
+
+def triages_districts(user) -> bool:
+    """Does ``user`` triage whole districts (district staff, superusers) rather than buildings?
+    Their triage is what reaches the district: escalated and overdue cases. Each building's
+    committee triages its own referrals, replies and follow-up calls."""
+    s = access.scope(user, Action.CASE_TRIAGE)
+    return (s.everything or bool(s.party_committees)) and not s.buildings
 
 
 def my_handler_ids(user) -> list[int]:
@@ -103,6 +113,7 @@ class Section:
     cases: list[Case]
     total: int
     help: str = ""
+    capped: bool = False  # there are more than ``total`` (counting stopped at COUNT_CAP)
 
     @property
     def more(self) -> int:
@@ -120,14 +131,22 @@ class Queue:
         return sum(section.total for section in self.sections)
 
 
+# A queue counts at most this many rows: beyond it the page says "more than 500", so a count costs
+# the same for a building or a whole city.
+COUNT_CAP = 500
+
+
 def _section(key, title, queryset, order, *, size=SECTION_SIZE, help="", total=None) -> Section:
     """The most urgent rows (one query) and the count: ``total`` when the caller counted every
-    section at once, else one count query. Either way the number of queries never depends on
-    the data."""
+    section at once, else one count query that stops at COUNT_CAP. Either way the number of
+    queries never depends on the data."""
     cases = list(rows(queryset).order_by(*order, "pk")[:size])
+    capped = False
     if total is None:
-        total = queryset.order_by().count()
-    return Section(key=key, title=str(title), cases=cases, total=total, help=str(help))
+        total = capped_count(queryset)
+        capped = total > COUNT_CAP
+        total = min(total, COUNT_CAP)
+    return Section(key=key, title=str(title), cases=cases, total=total, help=str(help), capped=capped)
 
 
 def _counts(queryset: QuerySet[Case], conditions: dict[str, Q]) -> dict[str, int]:
@@ -196,11 +215,13 @@ def _triage_conditions(now: datetime.datetime) -> dict[str, Q]:
 
 
 def follow_up_due(scope: Q, now: datetime.datetime) -> QuerySet[Case]:
-    """Closed cases nobody rated within the rating window and not yet called back (回访)."""
+    """Closed cases nobody rated within the rating window and not yet called back (回访), closed
+    within the follow-up window (so the set stays the last weeks' closings, whatever the history)."""
     called = CaseEvent.objects.filter(case_id=OuterRef("pk"), kind=EventKind.FOLLOW_UP)
-    return Case.objects.filter(scope, status=Status.CLOSED, rating="", closed_at__lt=now - RATING_WINDOW).exclude(
-        Exists(called)
-    )
+    return Case.objects.filter(
+        scope, status=Status.CLOSED, rating="", closed_at__lt=now - RATING_WINDOW,
+        closed_at__gte=now - FOLLOW_UP_WINDOW,
+    ).exclude(Exists(called))
 
 
 TRIAGE_SECTIONS = (
@@ -213,6 +234,20 @@ TRIAGE_SECTIONS = (
 )
 
 
+DISTRICT_SECTIONS = (
+    ("escalated", _("Escalated to the district"),
+     _("Overdue for more than a working day: the district follows them up with the building."), ("due_at",)),
+    ("overdue", _("Overdue"), _("Open cases past their deadline, whoever has them."), ("due_at",)),
+)
+
+
+def _district_conditions(now: datetime.datetime) -> dict[str, Q]:
+    return {
+        "escalated": Q(status__in=OPEN_STATUSES, escalation_level__gte=2),
+        "overdue": Q(status__in=OPEN_STATUSES, due_at__lte=now),
+    }
+
+
 def triage_queue(user, *, size=TRIAGE_SECTION_SIZE, now=None) -> Queue | None:
     """The committee's triage (and the district's): referred cases; submitted cases on floors
     without a leader or past their response deadline; accepted cases to dispatch; replies to
@@ -221,6 +256,13 @@ def triage_queue(user, *, size=TRIAGE_SECTION_SIZE, now=None) -> Queue | None:
     if scope is None:
         return None
     now = now or timezone.now()
+    if triages_districts(user):
+        # A district's open cases can be many: each section is counted up to COUNT_CAP only.
+        conditions = _district_conditions(now)
+        return Queue("triage", str(_("District follow-up")), [
+            _section(key, title, Case.objects.filter(scope, conditions[key]), order, size=size, help=help)
+            for key, title, help, order in DISTRICT_SECTIONS
+        ])
     conditions = _triage_conditions(now)
     counts = _counts(Case.objects.filter(scope, status__in=OPEN_STATUSES), conditions)
     sections = [
@@ -261,20 +303,26 @@ def case_buildings(user) -> list[Building]:
     return found if len(found) <= BUILDING_LINKS else []
 
 
+def capped_count(queryset: QuerySet) -> int:
+    """How many rows, counting no further than COUNT_CAP + 1 (more than COUNT_CAP: "500+")."""
+    return queryset.order_by()[:COUNT_CAP + 1].count()
+
+
 def queue_counts(user, now=None) -> dict[str, int]:
-    """The badges: how many cases wait in each of the person's queues (one count per queue they have).
+    """The badges: how many cases wait in each of the person's queues (one count per queue they have,
+    stopping above COUNT_CAP).
 
     Keys present only for the queues the person has: ``leader``, ``handler``, ``triage``."""
     counts: dict[str, int] = {}
     if not _authenticated(user):
         return counts
     if leader_floor_ids(user):
-        counts["leader"] = leader_new(user).count()
+        counts["leader"] = capped_count(leader_new(user))
     if my_handler_ids(user):
-        counts["handler"] = handler_assigned(user).count()
+        counts["handler"] = capped_count(handler_assigned(user))
     scope = triage_scope(user)
     if scope is not None:
-        counts["triage"] = triage_waiting(user, now).count()
+        counts["triage"] = capped_count(triage_waiting(user, now))
     return counts
 
 
@@ -424,6 +472,8 @@ def triage_waiting(user, now=None) -> QuerySet[Case]:
     scope = triage_scope(user)
     if scope is None:
         return Case.objects.none()
+    if triages_districts(user):
+        return Case.objects.filter(scope, _district_conditions(now or timezone.now())["escalated"])
     conditions = _triage_conditions(now or timezone.now())
     waiting = Q()
     for condition in conditions.values():
@@ -443,5 +493,6 @@ def landing_queues(user, *, size=LANDING_SIZE) -> list[Section]:
     if my_handler_ids(user):
         sections.append(_section("handler", _("Assigned to us"), handler_assigned(user), ("due_at",), size=size))
     if triage_scope(user) is not None:
-        sections.append(_section("triage", _("Triage"), triage_waiting(user), ("due_at",), size=size))
+        title = _("Escalated to the district") if triages_districts(user) else _("Triage")
+        sections.append(_section("triage", title, triage_waiting(user), ("due_at",), size=size))
     return sections

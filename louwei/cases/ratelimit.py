@@ -38,7 +38,9 @@ class Limit:
         return getattr(settings, setting, self.address_rate if which == "address" else self.device_rate)
 
 
-RAISE = Limit("raise", address_rate="5/h", device_rate="3/10m")
+# An office building often reaches us through one public address, so the address limit is loose
+# and the device limit does the fine work.
+RAISE = Limit("raise", address_rate="30/h", device_rate="3/10m")
 SUPPORT = Limit("support", address_rate="20/h", device_rate="10/10m")
 ADD_INFORMATION = Limit("add", address_rate="20/h", device_rate="10/10m")
 LOOKUP = Limit("lookup", address_rate="20/h", device_rate="10/10m")

@@ -186,6 +186,9 @@ LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAY
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
 LOUWEI_OPEN311_PUBLIC_READ = env_bool("LOUWEI_OPEN311_PUBLIC_READ", False)
+# Visitors raising cases without an account: per client address and per device (a signed cookie).
+LOUWEI_CASE_RAISE_RATE_ADDRESS = os.environ.get("LOUWEI_CASE_RAISE_RATE_ADDRESS", "30/h")
+LOUWEI_CASE_RAISE_RATE_DEVICE = os.environ.get("LOUWEI_CASE_RAISE_RATE_DEVICE", "3/10m")
 LOUWEI_OPEN311_RATE = os.environ.get("LOUWEI_OPEN311_RATE", "60/m")  # POSTs per API key
 LOUWEI_OPEN311_CONTACT = os.environ.get("LOUWEI_OPEN311_CONTACT", "")  # shown in the discovery document
 

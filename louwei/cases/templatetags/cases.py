@@ -128,3 +128,11 @@ def case_row(case, show_building=False):
         url=reverse("cases:detail", args=[case.number]), number=case.number, category=case.category.label,
         where=where, summary=case.summary, status=status_badge(case), time_left=time_left(case),
     )
+
+
+@register.filter
+def queue_count(n):
+    """A queue's count as shown on its badge: "500+" once counting stopped at the cap."""
+    from ..queries import COUNT_CAP
+
+    return f"{COUNT_CAP}+" if n is not None and n > COUNT_CAP else n

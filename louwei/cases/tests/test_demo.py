@@ -209,6 +209,6 @@ def test_the_page_benchmark_fills_a_realistic_mix_and_measures_every_page(capsys
     assert CaseFigure.objects.filter(dimension=Dimension.BUILDING).aggregate(n=Sum("received"))["n"] == (
         cases.exclude(status=Status.MERGED).count())
     results = case_pages.measure_all(world, repeat=2)
-    assert len(results) == 11
+    assert len(results) == 12
     assert all(r["status"] in (200, 501) for r in results.values()), results
     assert "queue · floor leader" in capsys.readouterr().out

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 from freezegun import freeze_time
 
 from louwei.accounts.models import RoleKind
@@ -154,7 +154,10 @@ def test_a_handler_member_sees_only_their_handlers_assignments(client, world):
 def test_the_committee_triage_has_its_sections(client, world):
     with freeze_time(timezone.now() - datetime.timedelta(days=40)):
         old = world.raise_case(description="很久以前的事情，已经超时了。")  # past every deadline
-        closed = world.raise_case(floor=world.floor1, description="早就答复了，没有评价。")
+        forgotten = world.raise_case(floor=world.floor1, description="一个多月前答复的，没有评价。")
+        services.answer(actor=world.leader, case=forgotten, text="已经修好了。")
+    with freeze_time(timezone.now() - datetime.timedelta(days=10)):
+        closed = world.raise_case(floor=world.floor1, description="十天前答复了，没有评价。")
         services.answer(actor=world.leader, case=closed, text="已经修好了。")
     unled = world.raise_case(description="二楼没有楼长，委员会直接处理。")
     referred = world.raise_case(floor=world.floor1, description="一楼的事情，楼长转交。")
@@ -171,9 +174,48 @@ def test_the_committee_triage_has_its_sections(client, world):
     assert replied.number in sections["replied"]
     assert old.number in sections["overdue"]
     assert closed.number in sections["follow_up"]
+    assert forgotten.number not in html  # past the follow-up window: it stays unrated
     assert fresh_led.number not in html  # the floor leader still has time
     client.force_login(world.other_secretary)
     assert referred.number not in client.get("/cases/?tab=triage").content.decode()
+
+
+def test_the_district_follows_what_is_escalated_and_overdue_not_each_referral(client, world):
+    with freeze_time(timezone.now() - datetime.timedelta(days=40)):
+        late = dispatched(world, description="派单以后一直没有办结的事情。")
+    services.check_deadlines()  # overdue: level 1 (the committee) at once
+    services.check_deadlines(now=timezone.now() + datetime.timedelta(days=5))  # a working day later: level 2
+    overdue_only = dispatched(world, description="刚刚超时的事情。")
+    Case.objects.filter(pk=overdue_only.pk).update(due_at=timezone.now() - datetime.timedelta(hours=1))
+    referred = world.raise_case(floor=world.floor1, description="一楼的事情，楼长转交。")
+    services.pass_on(actor=world.leader, case=referred)
+    client.force_login(world.district_staff)
+    html = client.get("/cases/?tab=triage").content.decode()
+    sections = sections_of(html)
+    assert set(sections) == {"escalated", "overdue"}
+    assert late.number in sections["escalated"] and overdue_only.number not in sections["escalated"]
+    assert late.number in sections["overdue"] and overdue_only.number in sections["overdue"]
+    assert referred.number not in html  # the building's committee triages its referrals
+    landing = client.get("/").content.decode()
+    assert late.number in landing and overdue_only.number not in landing
+
+
+def test_a_queue_stops_counting_at_the_cap(client, world, monkeypatch):
+    """A whole district's queue never counts more than COUNT_CAP rows: it says "more than"."""
+    from louwei.cases import queries
+
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    for n in range(3):
+        dispatched(world, description=f"第{n}件超时的事情，需要区里督办。")
+    Case.objects.update(due_at=timezone.now() - datetime.timedelta(hours=1), escalation_level=2)
+    client.force_login(world.district_staff)
+    with translation.override("en"):
+        html = client.get("/cases/?tab=triage", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert sections_of(html)["overdue"].count("More than 2 cases") == 1
+    assert "And many more" in html
+    monkeypatch.setattr(queries, "COUNT_CAP", 3)
+    html = client.get("/cases/?tab=triage", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "More than" not in html and "3 cases" in html
 
 
 def test_everyone_sees_what_they_raised_and_an_employee_only_their_own(client, world):
@@ -344,5 +386,5 @@ def test_a_long_section_shows_the_most_urgent_rows_and_says_how_many_more(client
     client.force_login(world.secretary)
     section = sections_of(client.get("/cases/?tab=triage").content.decode())["referred"]
     listed = re.findall(r'<span class="case-number">([0-9-]+)</span>', section)
-    assert listed == [f"20260103-{i + 1:04d}" for i in range(10)]  # soonest deadline first
-    assert "12 cases" in section and "And 2 more" in section
+    assert listed == [f"20260103-{i + 1:04d}" for i in range(5)]  # soonest deadline first
+    assert "12 cases" in section and "And 7 more" in section
