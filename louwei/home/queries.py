@@ -93,7 +93,9 @@ def district_section(user, page_number=None) -> DistrictSection | None:
     buildings = access.buildings(user, Action.BUILDING_VIEW)
     if district_ids:
         buildings = buildings.filter(party_committee_id__in=district_ids)
-    page = Paginator(building_summaries(buildings), BUILDINGS_PER_PAGE).get_page(page_number)
+    # Page through the ids first, then count floors, tenants and leaders for that page's buildings only.
+    page = Paginator(buildings.order_by("code").values_list("pk", flat=True), BUILDINGS_PER_PAGE).get_page(page_number)
+    page.object_list = list(building_summaries(Building.objects.filter(pk__in=list(page.object_list))))
     floors = Floor.objects.filter(building__in=buildings.values("pk"))
     enterprise_total = (
         Occupancy.objects.current().filter(unit__floor__building__in=buildings.values("pk"))
