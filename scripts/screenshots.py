@@ -37,7 +37,7 @@ def main() -> None:
         phone.goto(f"{BASE}/cases/")
         phone.locator("main a[href^='/cases/2']").first.click()
         phone.wait_for_load_state()
-        phone.screenshot(path=OUT / "case-phone.png", full_page=True)
+        phone.screenshot(path=OUT / "case-phone.png")
         desk = browser.new_context(**DESKTOP).new_page()
         login(desk, "secretary")
         desk.goto(f"{BASE}/buildings/XCFZ-B/enterprises/")
