@@ -1,4 +1,4 @@
-"""The monthly figures of the rates, kept exact as cases change (owned by the figures work).
+"""The monthly figures of the rates, kept exact as cases change.
 
 Services call, around every change of a case::
 

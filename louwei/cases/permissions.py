@@ -1,4 +1,4 @@
-"""Who may see and act on which case (CONTRACT: names fixed; bodies by the services work).
+"""Who may see and act on which case.
 
 Role-based questions go to ``louwei.access`` (CASE_VIEW, CASE_RAISE_FOR, CASE_ANSWER, CASE_TRIAGE,
 CASE_FIGURES, CASE_CONFIGURE); a handler's staff reach the cases dispatched to their handler

@@ -1,4 +1,4 @@
-"""Every change to a case, one function per user action (CONTRACT: signatures fixed; bodies by the services work).
+"""Every change to a case, one function per user action.
 
 Each function: keyword-only ``actor`` (a User, or None for a visitor / the system), runs in
 ``transaction.atomic``, locks the case row (``select_for_update``), checks the actor's permission
@@ -466,7 +466,11 @@ def _dispatch(case: Case, handler: Handler, *, actor, now) -> CaseEvent:
 
 
 def _new_deadlines(case: Case, urgency: str, now) -> None:
+    """The urgency changes; the deadlines follow it, unless the case was closed before (a reopened
+    case keeps its first deadline: docs/metrics.md)."""
     case.urgency = urgency
+    if case.first_closed_at is not None:
+        return
     case.respond_by, case.due_at = deadlines.deadlines_for(urgency, case.submitted_at)
     if case.due_at > now:  # no longer overdue, not yet reminded
         case.overdue_at = None
@@ -479,7 +483,8 @@ def _new_deadlines(case: Case, urgency: str, now) -> None:
 def accept(*, actor, case: Case, urgency: str | None = None, handler: Handler | None = None,
            note: str = "") -> Case:
     """立案: submitted|referred → accepted; with ``handler``, dispatched at once (one event each).
-    A new ``urgency`` recomputes the deadlines from the time of submission."""
+    A new ``urgency`` recomputes the deadlines from the time of submission (a case closed before
+    keeps its first deadline)."""
     case = _lock(case)
     _check(actor, "accept", case)
     if urgency and urgency not in Urgency.values:

@@ -301,6 +301,16 @@ def test_reopen_without_handler_goes_to_the_committee(world):
     assert case.status == Status.REFERRED and case.reopen_count == 1
 
 
+def test_a_reopened_case_accepted_again_keeps_its_first_deadline(world):
+    case = services.answer(actor=world.leader, case=raise_by(world), text="已处理")
+    case = services.rate(actor=world.employee, case=case, rating="dissatisfied", comment="并没有处理")
+    first_due = case.due_at
+    case = services.accept(actor=world.secretary, case=case, urgency="complex")
+    assert case.urgency == "complex" and case.due_at == first_due  # 15 working days would be later
+    fresh = services.accept(actor=world.secretary, case=raise_by(world), urgency="complex")
+    assert fresh.due_at > fresh.submitted_at + datetime.timedelta(days=15)  # a new case's deadline follows
+
+
 def test_committee_reopens_a_closed_case(world):
     case = to_status(world, Status.CLOSED)
     with pytest.raises(ValidationError):
