@@ -44,10 +44,14 @@ def _authenticated(user) -> bool:
 
 
 def handler_ids(user) -> set[int]:
-    """The handlers ``user`` currently works for."""
+    """The handlers ``user`` currently works for (one query, kept on the user object for the request)."""
     if not _authenticated(user):
         return set()
-    return set(HandlerMember.objects.active().filter(user=user).values_list("handler_id", flat=True))
+    cached = getattr(user, "_case_handler_ids", None)
+    if cached is None:
+        cached = frozenset(HandlerMember.objects.active().filter(user=user).values_list("handler_id", flat=True))
+        user._case_handler_ids = cached
+    return set(cached)
 
 
 def _dispatched_to(handler_ids: list[int]) -> QuerySet:
@@ -125,6 +129,15 @@ def may_view(user, case: Case, *, token: str = "") -> bool:
     if s.party_committees and _district_of(case) in s.party_committees:
         return True
     return _was_handler(handler_ids(user), case)
+
+
+def sees_internal(user, case: Case) -> bool:
+    """Internal notes and photos are for the staff of the case's floor and for its handlers' staff
+    (a handler that had the case before a reassignment included), never for the submitter or their
+    enterprise."""
+    if not _authenticated(user):
+        return False
+    return access.can(user, Action.CASE_VIEW, case.floor) or _was_handler(handler_ids(user), case)
 
 
 def _district_of(case: Case) -> int:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404
 from django.utils.translation import ngettext
 
 from louwei.core.uploads import prepare_photo, store_file
@@ -59,3 +60,15 @@ def attach(case, files: list[ContentFile], *, event=None, is_public: bool = True
         photo.save()
         stored.append(photo)
     return stored
+
+
+def file_response(photo: CasePhoto) -> FileResponse:
+    """The stored JPEG of ``photo`` as a response, for a view that has checked who may see it
+    (404 when the file is gone)."""
+    try:
+        handle = photo.image.open("rb")
+    except OSError as missing:  # FileNotFoundError included
+        raise Http404("photo file missing") from missing
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

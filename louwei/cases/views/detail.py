@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from louwei.core.forms import apply_validation_error
 
-from .. import permissions, queries, services
+from .. import permissions, photos, queries, services
 from ..forms.staff import ACTION_FORMS, HANDLER_FORMS
 from ..models import CasePhoto, Status
 
@@ -146,13 +146,8 @@ def photo(request, pk):
     item = get_object_or_404(CasePhoto.objects.select_related("case__floor__building"), pk=pk)
     if not permissions.may_view(request.user, item.case):
         raise PermissionDenied("case.view")
-    if not item.is_public and not queries.sees_internal(request.user, item.case):
+    if not item.is_public and not permissions.sees_internal(request.user, item.case):
         raise PermissionDenied("case.view")
-    try:
-        handle = item.image.open("rb")
-    except FileNotFoundError as missing:
-        raise Http404("photo file missing") from missing
-    response = FileResponse(handle, content_type="image/jpeg")
+    response = photos.file_response(item)
     response["Cache-Control"] = "private, max-age=3600"
-    response["X-Content-Type-Options"] = "nosniff"
     return response

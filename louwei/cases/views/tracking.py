@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q
 from django.core.handlers.exception import get_exception_response
-from django.http import FileResponse, Http404, HttpResponseNotAllowed
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import get_resolver, reverse
 from django.utils.translation import gettext as _
@@ -25,7 +25,7 @@ from django.views.decorators.http import require_http_methods
 from louwei.committee.queries import serving_leader
 from louwei.core.forms import apply_validation_error
 
-from .. import permissions, ratelimit, services
+from .. import permissions, photos, ratelimit, services
 from ..forms.tracking import AddInformationForm, LookupForm, RatingForm
 from ..models import Case, CasePhoto, EventKind, Rating
 from ..tracking import hash_token, token_matches
@@ -88,9 +88,9 @@ def _public_photos(case: Case):
 
 def _render(request, case: Case, token: str, *, rating_form=None, add_form=None, status=200):
     events = list(case.events.filter(is_public=True).exclude(kind__in=STAFF_ONLY_KINDS).order_by("created_at", "pk"))
-    photos = list(_public_photos(case).only("pk", "event_id"))
+    pictures = list(_public_photos(case).only("pk", "event_id"))
     by_event: dict[int | None, list] = {}
-    for p in photos:
+    for p in pictures:
         by_event.setdefault(p.event_id, []).append(p)
     for event in events:
         event.public_photos = by_event.get(event.pk, [])
@@ -168,11 +168,7 @@ def photo(request, number, token, pk):
     picture = _public_photos(case).filter(pk=pk).first()
     if picture is None:
         raise Http404("no photo")
-    try:
-        handle = picture.image.open("rb")
-    except (FileNotFoundError, OSError):
-        raise Http404("no file") from None
-    response = FileResponse(handle, content_type="image/jpeg")
+    response = photos.file_response(picture)
     response["Content-Disposition"] = "inline"
     return private_headers(response)
 
