@@ -52,6 +52,7 @@ from django.utils.translation import gettext as _
 from louwei import access
 from louwei.access import Action
 from louwei.core.audit import record
+from louwei.core.spreadsheets import append_row, text_safe  # noqa: F401  (text_safe: the one rule, tested here)
 from louwei.core.text import compact, normalise
 from louwei.core.validators import normalise_phone, normalise_uscc, validate_phone, validate_uscc
 
@@ -457,11 +458,11 @@ class ImportReport:
         sheet = workbook.active
         sheet.title = SHEET_DATA
         headers = [h if h is not None else "" for h in self.headers]
-        _append(sheet, [*headers, "错误原因\nReason", "原行号\nRow"])
+        append_row(sheet, [*headers, "错误原因\nReason", "原行号\nRow"])
         _style_header(sheet, len(headers) + 2)
         for rejected in self.rejected_rows:
             cells = list(rejected.cells) + [None] * (len(headers) - len(rejected.cells))
-            _append(sheet, [*cells[: len(headers)], "；".join(rejected.reasons), rejected.row])
+            append_row(sheet, [*cells[: len(headers)], "；".join(rejected.reasons), rejected.row])
         for index in range(1, len(headers) + 1):
             sheet.column_dimensions[_letter(index)].width = 16
         sheet.column_dimensions[_letter(len(headers) + 1)].width = 60
@@ -1003,35 +1004,6 @@ def _service_field_to_key(name: str) -> str:
 # Writing workbooks: the template and the export share one layout.
 
 
-# A spreadsheet takes a typed cell that starts with one of these for a formula (tab and carriage
-# return: tools that strip them first; a line feed too, as XML reads a stored carriage return as
-# one). Cells holding such strings are written as text.
-FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
-
-
-def text_safe(cell):
-    """Keep a string that starts like a formula as text; every workbook writer here (template,
-    export, rejected rows) puts each cell through this.
-
-    The cell becomes a string cell (``data_type`` "s", never "f") marked with Excel's quote
-    prefix, so the spreadsheet shows it as typed, keeps it text when someone edits it, and it
-    reads back unchanged.
-    """
-    from openpyxl.cell.cell import TYPE_STRING
-
-    if isinstance(cell.value, str) and cell.value.startswith(FORMULA_TRIGGERS):
-        cell.data_type = TYPE_STRING
-        cell.quotePrefix = True
-    return cell
-
-
-def _append(sheet, values: Iterable[Any]) -> None:
-    """Append one row of values to ``sheet``, each cell through :func:`text_safe`."""
-    from openpyxl.cell.cell import Cell
-
-    sheet.append([text_safe(Cell(sheet, value=value)) for value in values])
-
-
 def _put(sheet, row: int, column: int, value) -> None:
     """Set one cell of ``sheet`` through :func:`text_safe`."""
     text_safe(sheet.cell(row=row, column=column, value=value))
@@ -1064,14 +1036,14 @@ def _roster_workbook(rows: Iterable[list[Any]] = ()):
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = SHEET_DATA
-    _append(sheet, [column.header for column in COLUMNS])
+    append_row(sheet, [column.header for column in COLUMNS])
     _style_header(sheet, len(COLUMNS), required=[i for i, c in enumerate(COLUMNS, start=1) if c.required])
     for index, column in enumerate(COLUMNS, start=1):
         sheet.column_dimensions[_letter(index)].width = column.width
 
     count = 0
     for values in rows:
-        _append(sheet, values)
+        append_row(sheet, values)
         count += 1
     last = max(TEMPLATE_ROWS, count + 1) + 1
     for index, column in enumerate(COLUMNS, start=1):
@@ -1159,12 +1131,12 @@ def _instructions(workbook) -> None:
         (_("Example (do not copy this row into the roster):"), True),
     ]
     for text, bold in lines:
-        _append(sheet, [text])
+        append_row(sheet, [text])
         if bold:
             sheet.cell(row=sheet.max_row, column=1).font = Font(bold=True, size=12 if sheet.max_row == 1 else 11)
     header_row = sheet.max_row + 1
-    _append(sheet, [column.header for column in COLUMNS])
-    _append(sheet, EXAMPLE_ROW)
+    append_row(sheet, [column.header for column in COLUMNS])
+    append_row(sheet, EXAMPLE_ROW)
     for index, column in enumerate(COLUMNS, start=1):
         cell = sheet.cell(row=header_row, column=index)
         cell.font = Font(bold=True, color="C8161D" if column.required else "222222")

@@ -368,6 +368,18 @@ def test_the_excel_export_holds_the_filtered_list(client, world):
     assert "13" not in "".join(str(v) for v in row if isinstance(v, str) and v.startswith("1"))  # no phone numbers
 
 
+def test_a_description_that_looks_like_a_formula_stays_text_in_the_export(client, world):
+    from openpyxl import load_workbook
+
+    case = world.raise_case(description="=HYPERLINK(\"http://evil.example\",\"点这里领补贴\")")
+    client.force_login(world.secretary)
+    response = client.get(f"/buildings/{world.building.code}/cases/export.xlsx")
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    cell = sheet.cell(row=2, column=9)
+    assert sheet.cell(row=2, column=1).value == case.number
+    assert cell.value == case.description and cell.data_type == "s" and cell.quotePrefix
+
+
 def test_the_leaders_export_holds_only_their_floors(client, world):
     from openpyxl import load_workbook
 

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from louwei.access import Action
 from louwei.buildings.models import Building, PartyCommittee
+from louwei.core.spreadsheets import append_row
 
 from .. import permissions, rates
 from ..figures import COUNTERS
@@ -217,7 +218,7 @@ def _workbook(scope, period: rates.Period) -> bytes:
     workbook = Workbook()
     summary = workbook.active
     summary.title = pgettext("figures", "Summary")[:31]
-    summary.append([str(scope), period.label])
+    append_row(summary, [str(scope), period.label])
     summary.append([])
     headings = [pgettext("figures", "Month"), *(str(h) for h, _c in COLUMNS)]
     summary.append(headings)
@@ -259,7 +260,7 @@ def _row(sheet, label: str, figures: rates.Figures) -> None:
             values.append("—" if rate is None else rate)
         else:
             values.append(getattr(figures, column))
-    sheet.append(values)
+    append_row(sheet, values)  # the label is a name people typed (a handler, a floor)
     for (_heading, column), cell in zip(COLUMNS, sheet[sheet.max_row][1:], strict=True):
         if column.startswith("rate:") and cell.value != "—":
             cell.number_format = "0.0%"

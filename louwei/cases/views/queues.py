@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET
 from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import Building
+from louwei.core.spreadsheets import append_row
 
 from .. import queries
 from ..models import Status
@@ -33,7 +34,8 @@ def _when(value):
 
 
 def cases_workbook(cases, *, title: str) -> bytes:
-    """One row per case (no personal data of the submitter), streamed into a write-only workbook."""
+    """One row per case (no personal data of the submitter), streamed into a write-only workbook;
+    a description that starts like a formula stays text."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -60,7 +62,7 @@ def cases_workbook(cases, *, title: str) -> bytes:
     now = timezone.now()
     for case in cases:
         late = bool(case.overdue_at) or (case.is_open and case.due_at < now)
-        sheet.append([
+        append_row(sheet, [
             case.number, _when(case.submitted_at), str(case.floor.label), str(case.category.label),
             str(case.get_urgency_display()), str(case.get_channel_display()), str(Status(case.status).label),
             case.handler.name if case.handler_id else "", case.description, _when(case.respond_by),
