@@ -17,13 +17,14 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Paginator
+from django.shortcuts import get_object_or_404
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from louwei import access
 from louwei.access import Action
-from louwei.buildings.models import Building, Floor
+from louwei.buildings.models import Building, Floor, PartyCommittee
 from louwei.committee.models import FloorLeader
 
 from . import permissions
@@ -48,6 +49,16 @@ ROW_FIELDS = (
 def rows(queryset: QuerySet[Case]) -> QuerySet[Case]:
     """What a list row shows: the case with its floor, building, category and handler (one query)."""
     return queryset.select_related(*ROW_RELATED).only(*ROW_FIELDS)
+
+
+def building_by_code(code: str) -> Building:
+    """A building of the case pages by its code, typed in any case (404 if unknown)."""
+    return get_object_or_404(Building.objects.select_related("party_committee"), code=code.strip().upper())
+
+
+def district_by_code(code: str) -> PartyCommittee:
+    """A district (its Party committee) by its code, typed in any case (404 if unknown)."""
+    return get_object_or_404(PartyCommittee, code=code.strip().upper())
 
 
 def _authenticated(user) -> bool:

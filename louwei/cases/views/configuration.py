@@ -19,11 +19,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from louwei import access
 from louwei.access import Action
-from louwei.buildings.models import Building, PartyCommittee
+from louwei.buildings.models import PartyCommittee
 from louwei.accounts import services as accounts_services
 from louwei.core.forms import apply_validation_error
 
-from .. import permissions, services
+from .. import permissions, queries, services
 from ..forms.configuration import CategoryForm, DeadlineRuleForm, HandlerForm, MemberForm
 from ..models import Category, DeadlineRule, Handler, HandlerMember, Urgency
 
@@ -144,7 +144,7 @@ def _members():
 
 @login_required
 def building_handlers(request, code):
-    building = get_object_or_404(Building.objects.select_related("party_committee"), code=code.strip().upper())
+    building = queries.building_by_code(code)
     access.require(request.user, Action.CASE_CONFIGURE, building)
     handlers = Handler.objects.filter(building=building).prefetch_related(_members()).order_by("-is_active", "name")
     district = Handler.objects.filter(party_committee_id=building.party_committee_id, is_active=True).order_by("name")
@@ -159,7 +159,7 @@ def building_handlers(request, code):
 
 @login_required
 def district_handlers(request, code):
-    district = get_object_or_404(PartyCommittee, code=code.strip().upper())
+    district = queries.district_by_code(code)
     access.require(request.user, Action.CASE_CONFIGURE, district)
     handlers = Handler.objects.filter(party_committee=district).prefetch_related(_members()).order_by(
         "-is_active", "name")
@@ -172,10 +172,9 @@ def district_handlers(request, code):
 
 def _scope_from_query(request):
     if request.GET.get("building"):
-        building = get_object_or_404(Building, code=request.GET["building"].strip().upper())
-        return building, None
+        return queries.building_by_code(request.GET["building"]), None
     if request.GET.get("district"):
-        return None, get_object_or_404(PartyCommittee, code=request.GET["district"].strip().upper())
+        return None, queries.district_by_code(request.GET["district"])
     raise PermissionDenied("no scope")
 
 

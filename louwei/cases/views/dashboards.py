@@ -12,7 +12,7 @@ from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
@@ -21,7 +21,7 @@ from louwei.access import Action
 from louwei.buildings.models import Building, PartyCommittee
 from louwei.core.spreadsheets import append_row
 
-from .. import permissions, rates
+from .. import permissions, queries, rates
 from ..figures import COUNTERS
 from ..models import Dimension
 from ..rates import DIMENSION_LABELS, PERIODS, RATE_LABELS, RATES
@@ -66,14 +66,14 @@ class DashboardForm(forms.Form):
 
 
 def _building(request, code) -> Building:
-    building = get_object_or_404(Building.objects.select_related("party_committee"), code=code.upper())
+    building = queries.building_by_code(code)
     if not permissions.may_view_figures(request.user, building):
         raise PermissionDenied(Action.CASE_FIGURES)
     return building
 
 
 def _district(request, code) -> PartyCommittee:
-    district = get_object_or_404(PartyCommittee, code=code.upper())
+    district = queries.district_by_code(code)
     if not permissions.may_view_figures(request.user, district):
         raise PermissionDenied(Action.CASE_FIGURES)
     return district

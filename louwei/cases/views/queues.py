@@ -7,7 +7,7 @@ import io
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,17 +16,12 @@ from django.views.decorators.http import require_GET
 
 from louwei import access
 from louwei.access import Action
-from louwei.buildings.models import Building
 from louwei.core.spreadsheets import append_row
 
 from .. import queries
 from ..models import Status
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _building(code: str) -> Building:
-    return get_object_or_404(Building.objects.select_related("party_committee"), code=code.strip().upper())
 
 
 def _when(value):
@@ -114,7 +109,7 @@ def mine(request):
 @require_GET
 def building(request, code):
     """Every case of a building, filtered; a floor leader sees their floors' cases only."""
-    place = _building(code)
+    place = queries.building_by_code(code)
     access.require(request.user, Action.CASE_VIEW, place)
     result = queries.building_cases(request.user, place, request.GET, request.GET.get("page"))
     context = {
@@ -131,7 +126,7 @@ def building(request, code):
 @require_GET
 def building_export(request, code):
     """The filtered list as an Excel workbook (same permission and filters as the page)."""
-    place = _building(code)
+    place = queries.building_by_code(code)
     access.require(request.user, Action.CASE_VIEW, place)
     data = cases_workbook(queries.building_export_rows(request.user, place, request.GET), title=place.name)
     filename = f"{place.code}-cases-{timezone.localdate():%Y%m%d}.xlsx"
