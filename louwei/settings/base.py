@@ -177,6 +177,9 @@ LOUWEI_MAX_ROSTER_ROWS = 5000
 # Serve uploads (floor leaders' photos) from Django itself: the laptop demo; production leaves it to nginx.
 LOUWEI_SERVE_MEDIA = env_bool("LOUWEI_SERVE_MEDIA", True)
 LOUWEI_PRODUCTION = False
+# Private files (louwei.core.files.serve): behind nginx, the prefix of the `internal` location that maps
+# onto MEDIA_ROOT, so nginx sends a file after the application has checked who may see it.
+LOUWEI_X_ACCEL_REDIRECT = os.environ.get("LOUWEI_X_ACCEL_REDIRECT", "")
 # Group-chat robots may only be posted to these hosts (WeCom, DingTalk), so a building's staff cannot
 # make the server call internal addresses. Comma-separated; add an intranet robot gateway here.
 LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
