@@ -3,6 +3,11 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.static import serve
 
+handler400 = "louwei.core.views.bad_request"
+handler403 = "louwei.core.views.permission_denied"
+handler404 = "louwei.core.views.page_not_found"
+handler500 = "louwei.core.views.server_error"
+
 urlpatterns = [
     path("", include("louwei.home.urls")),
     path("", include("louwei.core.urls")),

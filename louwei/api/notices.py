@@ -57,7 +57,7 @@ class NoticeSerializer(serializers.Serializer):
         help_text=_("For people of a receiving enterprise: whether they have read it; null for staff.")
     )
 
-    @extend_schema_field(OpenApiTypes.BOOL)
+    @extend_schema_field(serializers.BooleanField(allow_null=True))
     def get_is_read(self, notice) -> bool | None:
         return getattr(notice, "is_read", None)
 

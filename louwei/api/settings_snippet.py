@@ -45,6 +45,10 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "louwei.api.schema.document_errors",
+    ],
     # Swagger UI from the drf-spectacular-sidecar package's static files: never a CDN. (No Redoc: it injects
     # <style> elements, which the CSP refuses.)
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -5,7 +5,16 @@ from . import cases, notices, views
 
 app_name = "api"
 
-router = DefaultRouter(trailing_slash=True)
+
+
+class Router(DefaultRouter):
+    """No ``.json`` format-suffix addresses: the API speaks JSON only (``?format=api`` shows the
+    browsable pages), and DRF's suffix routes broke every custom action (``format`` passed to it)."""
+
+    include_format_suffixes = False
+
+
+router = Router(trailing_slash=True)
 router.register("buildings", views.BuildingViewSet, basename="building")
 router.register("floors", views.FloorViewSet, basename="floor")
 router.register("enterprises", views.EnterpriseViewSet, basename="enterprise")

@@ -26,7 +26,7 @@ urlpatterns = [
     path("t/<str:number>/<str:token>/", tracking.detail, name="track"),
     path("t/<str:number>/<str:token>/rate/", tracking.rate, name="track_rate"),
     path("t/<str:number>/<str:token>/add/", tracking.add_information, name="track_add"),
-    path("t/<str:number>/<str:token>/photos/<int:pk>/", tracking.photo, name="track_photo"),
+    path("t/<str:number>/<str:token>/photos/<id:pk>/", tracking.photo, name="track_photo"),
     # Queues and lists
     path("cases/", queues.mine, name="queue"),
     path("buildings/<str:code>/cases/", queues.building, name="building_cases"),
@@ -35,7 +35,7 @@ urlpatterns = [
     # One case
     path("cases/<str:number>/", detail.detail, name="detail"),
     path("cases/<str:number>/act/<str:action>/", detail.act, name="act"),
-    path("cases/photos/<int:pk>/", detail.photo, name="photo"),
+    path("cases/photos/<id:pk>/", detail.photo, name="photo"),
     # The rates
     path("buildings/<str:code>/cases/dashboard/", dashboards.building, name="building_dashboard"),
     path("buildings/<str:code>/cases/figures.xlsx", dashboards.building_export, name="building_figures_export"),
@@ -43,12 +43,12 @@ urlpatterns = [
     path("districts/<str:code>/cases/figures.xlsx", dashboards.district_export, name="district_figures_export"),
     # Configuration
     path("cases/settings/categories/new/", configuration.category_create, name="category_create"),
-    path("cases/settings/categories/<int:pk>/", configuration.category_edit, name="category_edit"),
+    path("cases/settings/categories/<id:pk>/", configuration.category_edit, name="category_edit"),
     path("cases/settings/deadlines/<str:urgency>/", configuration.deadline_edit, name="deadline_edit"),
     path("buildings/<str:code>/handlers/", configuration.building_handlers, name="building_handlers"),
     path("districts/<str:code>/handlers/", configuration.district_handlers, name="district_handlers"),
     path("handlers/new/", configuration.handler_create, name="handler_create"),
-    path("handlers/<int:pk>/", configuration.handler_edit, name="handler_edit"),
-    path("handlers/<int:pk>/members/new/", configuration.member_add, name="member_add"),
-    path("handler-members/<int:pk>/end/", configuration.member_end, name="member_end"),
+    path("handlers/<id:pk>/", configuration.handler_edit, name="handler_edit"),
+    path("handlers/<id:pk>/members/new/", configuration.member_add, name="member_add"),
+    path("handler-members/<id:pk>/end/", configuration.member_end, name="member_end"),
 ]

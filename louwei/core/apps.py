@@ -6,3 +6,14 @@ class CoreConfig(AppConfig):
     name = "louwei.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        from django.db.models.signals import pre_save
+
+        from . import converters
+        from .signals import clean_command_input, strip_text_fields
+
+        converters.register()
+        clean_command_input()
+
+        pre_save.connect(strip_text_fields, dispatch_uid="louwei.core.strip_text_fields")

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from .text import strip_controls
+
 # A spreadsheet takes a typed cell that starts with one of these for a formula (tab and carriage
 # return: tools that strip them first; a line feed too, as XML reads a stored carriage return as
 # one). Cells holding such strings are written as text.
@@ -30,9 +32,15 @@ def text_safe(cell):
     return cell
 
 
+def cell_value(value):
+    """``value`` as a cell may hold it: a string without the control characters that Excel's XML
+    refuses (a row stored before they were kept out still exports; ``louwei.core.text``)."""
+    return strip_controls(value)
+
+
 def append_row(sheet, values: Iterable[Any]) -> None:
     """Append one row of values to ``sheet`` (an ordinary or a write-only worksheet), each cell
-    through :func:`text_safe`."""
+    through :func:`cell_value` and :func:`text_safe`."""
     from openpyxl.cell import WriteOnlyCell  # a detached cell: both kinds of sheet place it on append
 
-    sheet.append([text_safe(WriteOnlyCell(sheet, value=value)) for value in values])
+    sheet.append([text_safe(WriteOnlyCell(sheet, value=cell_value(value))) for value in values])

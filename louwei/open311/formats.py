@@ -16,6 +16,8 @@ import xml.etree.ElementTree as ET
 from django.http import HttpResponse
 from django.utils import timezone
 
+from louwei.core.text import strip_controls
+
 FORMATS = ("json", "xml")
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 MEDIA_TYPES = ["text/xml", "application/json"]  # as the discovery lists them
@@ -40,13 +42,14 @@ def w3c(value: datetime.datetime | None) -> str | None:
 
 
 def _text(value) -> str:
+    """An element's text; without the characters XML 1.0 cannot hold, which an older row may carry."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
         return w3c(value) or ""
-    return str(value)
+    return strip_controls(str(value))
 
 
 def _fill(element: ET.Element, value) -> None:

@@ -29,5 +29,5 @@ urlpatterns = [
     path("v2/tokens/<slug:token>.<open311fmt:fmt>", views.token, name="token"),
     # The staff page of API keys
     path("keys/", views.key_list, name="keys"),
-    path("keys/<int:pk>/revoke/", views.key_revoke, name="key_revoke"),
+    path("keys/<id:pk>/revoke/", views.key_revoke, name="key_revoke"),
 ]

@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied, SuspiciousOperation
 from django.urls import path
 
+from louwei.urls import handler400, handler403, handler404, handler500  # noqa: F401 - the project's error pages
 from louwei.urls import urlpatterns as project_urlpatterns
 
 
