@@ -7,7 +7,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from louwei.core.forms import FormRenderer
+from louwei.core.forms import SEARCH_MAX_LENGTH, FormRenderer
 
 from .models import Industry, PartyOrganisation
 
@@ -55,6 +55,7 @@ class EnterpriseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         label=_("Search"),
         method="filter_search",
+        max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(
             attrs={
                 "type": "search",

@@ -12,7 +12,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from louwei.core.forms import FormRenderer
+from louwei.core.forms import DateField, FormRenderer
 from louwei.core.text import normalise as normalise_text
 from louwei.core.validators import normalise_uscc, validate_uscc
 
@@ -70,7 +70,7 @@ class EnterpriseCreateForm(EnterpriseForm):
     unit_number = forms.CharField(
         label=_("Unit number"), max_length=16, help_text=_("A new unit number is added to the floor.")
     )
-    moved_in_on = forms.DateField(label=_("Moved in"), widget=DateInput(), initial=timezone.localdate)
+    moved_in_on = DateField(label=_("Moved in"), widget=DateInput(), initial=timezone.localdate)
 
     def __init__(self, *args, floors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -82,7 +82,7 @@ class MoveInForm(Form):
     unit_number = forms.CharField(
         label=_("Unit number"), max_length=16, help_text=_("A new unit number is added to the floor.")
     )
-    started_on = forms.DateField(label=_("Moved in"), widget=DateInput(), initial=timezone.localdate)
+    started_on = DateField(label=_("Moved in"), widget=DateInput(), initial=timezone.localdate)
 
     def __init__(self, *args, floors, **kwargs):
         super().__init__(*args, **kwargs)
@@ -91,7 +91,7 @@ class MoveInForm(Form):
 
 
 class MoveOutForm(Form):
-    ended_on = forms.DateField(label=_("Moved out"), widget=DateInput(), initial=timezone.localdate)
+    ended_on = DateField(label=_("Moved out"), widget=DateInput(), initial=timezone.localdate)
 
 
 class ContactForm(Form):

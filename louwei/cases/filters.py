@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from louwei.core.forms import FormRenderer
+from louwei.core.forms import SEARCH_MAX_LENGTH, DateField, FormRenderer
 
 from .models import OPEN_STATUSES, Category, Channel, Status, Urgency
 
@@ -49,6 +49,10 @@ class FastSelect(forms.Select):
         return mark_safe("".join(parts))
 
 
+class DateFilter(django_filters.DateFilter):
+    field_class = DateField  # the kernel's: a date people may mean, never year 1 or 9999
+
+
 class FloorChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj):
         return obj.label
@@ -73,7 +77,7 @@ OVERDUE_CHOICES = [("yes", _("Overdue")), ("no", _("Not overdue"))]
 
 class CaseFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
-        label=_("Search"), method="filter_search",
+        label=_("Search"), method="filter_search", max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={
             "type": "search", "placeholder": _("Tracking number or words"), "autocomplete": "off",
             "inputmode": "search", "enterkeyhint": "search",
@@ -99,10 +103,10 @@ class CaseFilter(django_filters.FilterSet):
         label=pgettext_lazy("case", "Channel"), choices=Channel.choices, empty_label=_("Any channel"),
         widget=FastSelect,
     )
-    since = django_filters.DateFilter(
+    since = DateFilter(
         label=_("Submitted from"), method="filter_since", widget=DateInput(),
     )
-    until = django_filters.DateFilter(
+    until = DateFilter(
         label=_("Submitted until"), method="filter_until", widget=DateInput(),
     )
 

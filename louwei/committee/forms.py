@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from louwei.accounts.forms import PersonFields
 from louwei.buildings.models import Enterprise
-from louwei.core.forms import FormRenderer
+from louwei.core.forms import DateField, FormRenderer
 from louwei.core.validators import normalise_phone, validate_phone
 
 from . import services
@@ -32,7 +32,7 @@ class DateInput(forms.DateInput):
 
 class CommitteeForm(Form):
     name = forms.CharField(label=_("Committee name"), max_length=100)
-    founded_on = forms.DateField(label=_("Founded on"), required=False, widget=DateInput())
+    founded_on = DateField(label=_("Founded on"), required=False, widget=DateInput())
     phone = forms.CharField(
         label=_("Committee phone"), required=False, max_length=20,
         help_text=_("Shown on the public pages and the posters."), widget=forms.TextInput(attrs={"inputmode": "tel"}),
@@ -50,8 +50,8 @@ class TermForm(Form):
         label=_("Term number"), min_value=1, max_value=99, required=False,
         help_text=_("Leave empty to number it after the last term."),
     )
-    started_on = forms.DateField(label=_("Starts on"), widget=DateInput())
-    ended_on = forms.DateField(
+    started_on = DateField(label=_("Starts on"), widget=DateInput())
+    ended_on = DateField(
         label=_("Ends on"), required=False, widget=DateInput(), help_text=_("Leave empty while the term runs.")
     )
 
@@ -88,7 +88,7 @@ class AppointmentFields(PersonFields, Form):
         help_text=_("Only when nominated by an enterprise."),
     )
     term = forms.ModelChoiceField(label=_("Term"), queryset=Term.objects.none(), empty_label=None)
-    started_on = forms.DateField(label=_("From"), widget=DateInput())
+    started_on = DateField(label=_("From"), widget=DateInput())
     public_phone = forms.CharField(
         label=_("Phone shown on the floor"), required=False, max_length=20,
         help_text=_("Leave empty to show the person's mobile number."),
@@ -139,7 +139,7 @@ class ReplaceForm(AppointmentFields):
 
 
 class EndForm(Form):
-    ended_on = forms.DateField(label=_("Last day"), widget=DateInput())
+    ended_on = DateField(label=_("Last day"), widget=DateInput())
     reason = forms.CharField(
         label=_("Reason"), required=False, max_length=200,
         help_text=_("For example: moved out of the building, end of term, stepped down."),

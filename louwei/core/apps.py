@@ -10,10 +10,11 @@ class CoreConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import pre_save
 
-        from . import converters
+        from . import converters, lookups
         from .signals import clean_command_input, strip_text_fields
 
         converters.register()
+        lookups.register()
         clean_command_input()
 
         pre_save.connect(strip_text_fields, dispatch_uid="louwei.core.strip_text_fields")

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from louwei.core.forms import FormRenderer
+from louwei.core.forms import SEARCH_MAX_LENGTH, DateField, FormRenderer
 
 from .queries import Filters
 
@@ -22,7 +22,7 @@ class LibraryForm(forms.Form):
     default_renderer = FormRenderer
 
     q = forms.CharField(
-        label=_("Search policies"), required=False, max_length=100,
+        label=_("Search policies"), required=False, max_length=SEARCH_MAX_LENGTH,
         widget=forms.TextInput(attrs={
             "type": "search", "placeholder": _("A word, e.g. 人才 or 加计扣除"), "autocomplete": "off",
             "inputmode": "search", "enterkeyhint": "search",
@@ -30,8 +30,8 @@ class LibraryForm(forms.Form):
     )
     topic = forms.ChoiceField(label=_("Topic"), required=False)
     issuing_body = forms.ChoiceField(label=_("Issuing body"), required=False)
-    published_from = forms.DateField(label=_("Published from"), required=False, widget=DateInput())
-    published_to = forms.DateField(label=pgettext_lazy("date range", "Published until"), required=False,
+    published_from = DateField(label=_("Published from"), required=False, widget=DateInput())
+    published_to = DateField(label=pgettext_lazy("date range", "Published until"), required=False,
                                    widget=DateInput())
     in_force = forms.BooleanField(label=_("Only policies in force"), required=False)
 

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from louwei.buildings.models import Building, Enterprise, Floor, Industry, PartyOrganisation
+from louwei.core.forms import DateField
 
 from .models import Notice, RelayMethod
 
@@ -10,6 +11,7 @@ class NoticeForm(forms.ModelForm):
     class Meta:
         model = Notice
         fields = ["kind", "title", "body", "issuing_body", "document_number", "effective_on", "expires_on", "topic"]
+        field_classes = {"effective_on": DateField, "expires_on": DateField}
         widgets = {
             "body": forms.Textarea(attrs={"rows": 8}),
             "effective_on": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

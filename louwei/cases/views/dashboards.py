@@ -22,6 +22,8 @@ from louwei.buildings.models import Building, PartyCommittee
 from louwei.core.spreadsheets import append_row
 
 from .. import permissions, queries, rates
+from louwei.core.forms import DateField
+
 from ..figures import COUNTERS
 from ..models import Dimension
 from ..rates import DIMENSION_LABELS, PERIODS, RATE_LABELS, RATES
@@ -29,7 +31,7 @@ from ..rates import DIMENSION_LABELS, PERIODS, RATE_LABELS, RATES
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-class MonthField(forms.DateField):
+class MonthField(DateField):
     """A month as ``YYYY-MM`` (the value of ``<input type="month">``)."""
 
     input_formats = ["%Y-%m"]

@@ -1,4 +1,4 @@
-"""Characters no text may hold (issue 8, rows 3 and 6): kept out at every way in (forms, the API,
+"""Bad input (issue 8, rows 3 and 6). Characters no text may hold: kept out at every way in (forms, the API,
 Open311, the roster, commands), refused in paths (404) and query strings (400), and never able to
 break an output (Excel, XML) that a row stored earlier still carries."""
 
@@ -212,3 +212,53 @@ def test_headers_with_control_characters_are_cleaned(client, building, secretary
     response = Client().get("/api/v1/buildings/", HTTP_AUTHORIZATION="Bearer abc\x00defghijklmnopqrstuvwxyz")
     assert response.status_code == 401
     assert Client().get("/login/", HTTP_X_REAL_IP="1.2.3.4\x00").status_code == 200
+
+
+def test_a_list_of_ids_with_one_the_database_cannot_hold_matches_only_the_others(building):
+    from louwei.buildings.models import Floor
+
+    floor = building.floors.first()
+    found = Floor.objects.filter(pk__in=[floor.pk, 10**30, -(10**30)])
+    assert list(found) == [floor]
+    assert list(Floor.objects.filter(pk__in=[10**30])) == []
+
+
+@pytest.mark.parametrize("query", [
+    {"since": "0001-01-01"}, {"until": "9999-12-31"}, {"q": "长" * 60_000},
+])
+def test_the_case_list_refuses_absurd_dates_and_cuts_nothing_it_cannot_search(client, building, secretary, query):
+    client.force_login(secretary)
+    response = client.get(f"/buildings/{building.code}/cases/", query)
+    assert response.status_code == 200
+    assert response.context["filter"].errors
+
+
+def test_the_library_refuses_absurd_dates(client, building, person):
+    client.force_login(person(RoleKind.COMMITTEE_SECRETARY, building))
+    for query in ({"published_from": "0001-01-01"}, {"published_to": "9999-12-31"}, {"q": "长" * 60_000}):
+        response = client.get("/policies/", query)
+        assert response.status_code == 200
+        assert response.context["form"].errors
+
+
+def test_the_kernels_date_field_says_which_dates_it_takes():
+    from django.utils import translation
+
+    from louwei.core.forms import DateField
+
+    with translation.override("en"):
+        field = DateField()
+        assert field.clean("2026-12-05").year == 2026
+        with pytest.raises(Exception) as info:
+            field.clean("9999-12-31")
+    assert "1900-01-01" in str(info.value) and "2199-12-31" in str(info.value)
+
+
+def test_the_api_search_is_cut_to_what_a_search_box_takes(building, secretary):
+    from louwei.api.services import create_token
+
+    token = create_token(actor=secretary, user=secretary).secret
+    for path in ("/api/v1/cases/", "/api/v1/enterprises/", "/api/v1/case-handlers/"):
+        response = Client().get(path, {"search": "长" * 60_000 + " a b c d e f g h i j k l"},
+                                HTTP_AUTHORIZATION=f"Bearer {token}")
+        assert response.status_code == 200, path
