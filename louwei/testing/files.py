@@ -28,3 +28,18 @@ def run_data_migration(app_label: str, migration: str) -> None:
     assert steps, f"{migration} has no data step"
     for step in steps:
         step.code(apps, editor)
+
+
+def who_gets(client, url: str, users: dict, *, starts_with: bytes = b"") -> dict[str, int]:
+    """The status each of ``users`` (label -> user, None for anonymous) gets for ``url``; a 200 must
+    carry the stored file (its content starts with ``starts_with``)."""
+    result = {}
+    for label, user in users.items():
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        response = client.get(url)
+        if response.status_code == 200:
+            assert b"".join(response.streaming_content).startswith(starts_with), label
+        result[label] = response.status_code
+    return result
