@@ -1,7 +1,5 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
-from django.views.static import serve
 
 handler400 = "louwei.core.views.bad_request"
 handler403 = "louwei.core.views.permission_denied"
@@ -24,12 +22,3 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
-
-def media(request, path):
-    """Uploaded photos, for the laptop demo; MEDIA_ROOT is read per request, not at import."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
-
-
-if settings.LOUWEI_SERVE_MEDIA:
-    # In production nginx serves /media/ directly (README).
-    urlpatterns.append(path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", media))

@@ -95,8 +95,8 @@ class FloorLeaderSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.URI)
     def get_photo(self, leader) -> str | None:
-        if not leader.photo:
+        url = leader.photo_url
+        if not url:
             return None
         request = self.context.get("request")
-        url = leader.photo.url
         return request.build_absolute_uri(url) if request else url

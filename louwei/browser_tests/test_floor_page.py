@@ -27,6 +27,11 @@ def test_floor_page_then_floor_leader_login_on_a_phone(live_server, phone_page, 
     expect(page.locator("main")).to_contain_text(leader.enterprise.name)
     expect(page.locator('a[href^="tel:"]').first).to_be_visible()
     expect(page.locator("h1")).to_contain_text(floor_label)
+    # The portrait comes through its checked view (no public media address) and is drawn.
+    photo = page.locator("img.leader-photo")
+    expect(photo).to_have_attribute("src", leader.photo_url)
+    page.wait_for_function("() => { const i = document.querySelector('img.leader-photo'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways on a phone"
     page.screenshot(path=artifacts / "floor-page-phone.png", full_page=True)
 

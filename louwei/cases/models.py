@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from louwei.buildings.models import Building, Enterprise, Floor, PartyCommittee, PropertyCompany
+from louwei.core.files import PrivateUploadTo
 
 
 class Urgency(models.TextChoices):
@@ -420,10 +421,6 @@ class CaseEvent(models.Model):
         return f"{self.case_id} {self.kind}"
 
 
-def photo_path(instance, filename: str) -> str:
-    return f"cases/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
-
-
 class CasePhoto(models.Model):
     """A photo attached to a case when raised, or to an event (a handler's reply). Re-encoded as JPEG,
     metadata (GPS) stripped."""
@@ -432,7 +429,7 @@ class CasePhoto(models.Model):
     event = models.ForeignKey(
         CaseEvent, null=True, blank=True, on_delete=models.CASCADE, related_name="photos", verbose_name=_("event")
     )
-    image = models.ImageField(_("photo"), upload_to=photo_path)
+    image = models.ImageField(_("photo"), upload_to=PrivateUploadTo("cases"))
     is_public = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 

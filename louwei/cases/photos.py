@@ -13,12 +13,12 @@ The checks themselves are ``louwei.core.uploads.prepare_photo``, shared with the
 
 from __future__ import annotations
 
-
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.http import FileResponse, Http404
+from django.http import HttpResponse
 from django.utils.translation import ngettext
 
+from louwei.core import files
 from louwei.core.uploads import prepare_photo, store_file
 
 from .models import CasePhoto
@@ -62,13 +62,7 @@ def attach(case, files: list[ContentFile], *, event=None, is_public: bool = True
     return stored
 
 
-def file_response(photo: CasePhoto) -> FileResponse:
-    """The stored JPEG of ``photo`` as a response, for a view that has checked who may see it
-    (404 when the file is gone)."""
-    try:
-        handle = photo.image.open("rb")
-    except OSError as missing:  # FileNotFoundError included
-        raise Http404("photo file missing") from missing
-    response = FileResponse(handle, content_type="image/jpeg")
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+def response(photo: CasePhoto, *, max_age: int = 0) -> HttpResponse:
+    """The stored JPEG of ``photo`` (``louwei.core.files.serve``), for a view that has checked who may
+    see it; 404 when the file is gone."""
+    return files.serve(photo.image, content_type="image/jpeg", max_age=max_age)

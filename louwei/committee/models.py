@@ -3,9 +3,11 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from louwei.core import files
 from louwei.core.validators import validate_phone
 
 CHINESE_ORDINALS = "零一二三四五六七八九十"
@@ -84,11 +86,6 @@ class FloorLeaderQuerySet(models.QuerySet):
         return self.filter(ended_on__isnull=True)
 
 
-def leader_photo_path(instance, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "jpg"
-    return f"floor-leaders/{instance.floor_id}-{timezone.now():%Y%m%d%H%M%S}.{ext}"
-
-
 class FloorLeader(models.Model):
     """One appointment of a person as leader of one floor. History is kept: ending sets ``ended_on``."""
 
@@ -113,7 +110,7 @@ class FloorLeader(models.Model):
     public_phone = models.CharField(
         _("phone shown on the floor"), max_length=20, validators=[validate_phone]
     )
-    photo = models.ImageField(_("photo"), upload_to=leader_photo_path, blank=True)
+    photo = models.ImageField(_("photo"), upload_to=files.PrivateUploadTo("floor-leaders"), blank=True)
     started_on = models.DateField(_("from"))
     ended_on = models.DateField(_("to"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
@@ -148,3 +145,11 @@ class FloorLeader(models.Model):
     @property
     def is_serving(self) -> bool:
         return self.ended_on is None
+
+    @property
+    def photo_url(self) -> str:
+        """The portrait's address ("" without one): a view that checks who may see it, with a token that
+        changes with the photo, so browsers may keep it."""
+        if not self.photo:
+            return ""
+        return reverse("committee:leader_photo", args=[self.pk, files.version(self.photo)])

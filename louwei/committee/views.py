@@ -6,20 +6,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import Floor
+from louwei.core import files
 from louwei.core.forms import apply_validation_error
 
 from . import queries, services
 from .forms import AppointForm, CommitteeForm, EndForm, LeaderEditForm, ReplaceForm, TermForm
 from .models import FloorLeader
+
+# A portrait's address changes with the photo (``FloorLeader.photo_url``), so browsers may keep it.
+PHOTO_MAX_AGE = 7 * 24 * 3600
 
 
 def _manage_url(building) -> str:
@@ -284,3 +288,16 @@ def public_building(request, code):
 def floor_page(request, floor_code):
     page = queries.floor_page(floor_code)
     return render(request, "committee/floor_page.html", {"page": page, "building": page.building})
+
+
+@require_safe
+def leader_photo(request, pk, version):
+    """A floor leader's portrait: public while they serve (it hangs on the floor page and the poster);
+    after that only for those who manage the building's committee. 404 for everyone else, and for an
+    address whose photo has since changed."""
+    leader = get_object_or_404(FloorLeader.objects.select_related("floor__building"), pk=pk)
+    if not leader.photo or version != files.version(leader.photo):
+        raise Http404("no such photo")
+    if not leader.is_serving and not access.can(request.user, Action.COMMITTEE_MANAGE, leader.floor.building):
+        raise Http404("not public")
+    return files.serve(leader.photo, max_age=PHOTO_MAX_AGE)

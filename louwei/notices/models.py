@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from louwei.core.files import PrivateUploadTo
+
 
 class NoticeKind(models.TextChoices):
     NOTICE = "notice", pgettext_lazy("notice kind", "Notice")
@@ -108,13 +110,9 @@ class AudienceRule(models.Model):
         return str(self.notice)
 
 
-def attachment_path(instance, filename):
-    return f"notices/{instance.notice_id}/{filename}"
-
-
 class Attachment(models.Model):
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="attachments", verbose_name=_("notice"))
-    file = models.FileField(_("file"), upload_to=attachment_path, max_length=255)
+    file = models.FileField(_("file"), upload_to=PrivateUploadTo("notices"), max_length=255)
     name = models.CharField(_("name"), max_length=200)
     size = models.PositiveIntegerField(_("size"))
     content_type = models.CharField(_("type"), max_length=100)

@@ -3,10 +3,12 @@ what the views ask: a notice belongs to a building or to a whole district."""
 
 from __future__ import annotations
 
+from django.db.models import Exists, OuterRef, Q
+
 from louwei import access
 from louwei.access import Action
 from louwei.accounts.models import RoleKind
-from louwei.buildings.models import Building, Floor, PartyCommittee
+from louwei.buildings.models import Building, Floor, Occupancy, PartyCommittee
 
 
 def may_write(user, building_or_district) -> bool:
@@ -15,14 +17,6 @@ def may_write(user, building_or_district) -> bool:
     if not isinstance(building_or_district, (Building, PartyCommittee)):
         return False
     return access.can(user, Action.NOTICE_WRITE, building_or_district)
-
-
-def may_view_staff(user, building_or_district) -> bool:
-    """NOTICE_VIEW: the staff of a building (district staff, committee, property staff, the building's
-    floor leaders) see its notices; district notices are seen by the district's staff."""
-    if not isinstance(building_or_district, (Building, PartyCommittee)):
-        return False
-    return access.can(user, Action.NOTICE_VIEW, building_or_district)
 
 
 def may_relay(user, floor: Floor) -> bool:
@@ -52,14 +46,37 @@ def may_write_notice(user, notice) -> bool:
     return may_write(user, notice_scope(notice))
 
 
+def staff_condition(user) -> Q:
+    """The notices of ``user``'s staff scope (NOTICE_VIEW), as a condition on ``Notice``: district staff
+    see every notice of their district; a building's committee and property staff their building's
+    notices in every status and their district's once published (or withdrawn). A floor leader's
+    scope is their floors: a published (or withdrawn) notice delivered to an enterprise now on one of
+    them, never a draft or another floor's notice."""
+    from .models import Delivery, NoticeStatus
+
+    s = access.scope(user, Action.NOTICE_VIEW)
+    if s.everything:
+        return Q(pk__isnull=False)
+    out = Q(status__in=[NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN])
+    condition = Q(pk__in=[])
+    if s.party_committees:
+        condition |= Q(party_committee_id__in=s.party_committees)
+    if s.buildings:
+        districts = Building.objects.filter(pk__in=s.buildings).values("party_committee_id")
+        condition |= Q(building_id__in=s.buildings) | (out & Q(building__isnull=True, party_committee_id__in=districts))
+    if s.floors:
+        tenants = Occupancy.objects.current().filter(unit__floor_id__in=s.floors).values("enterprise_id")
+        condition |= out & Exists(Delivery.objects.filter(notice=OuterRef("pk"), enterprise_id__in=tenants))
+    return condition
+
+
 def may_view_notice_staff(user, notice) -> bool:
-    """Staff may see a notice of their scope; a district-wide notice is also seen (once published) by the
-    staff of the district's buildings."""
-    if may_view_staff(user, notice_scope(notice)):
-        return True
-    if notice.building_id is None and notice.status in ("published", "withdrawn"):
-        return access.buildings(user, Action.NOTICE_VIEW).filter(party_committee_id=notice.party_committee_id).exists()
-    return False
+    """Is ``notice`` in ``user``'s staff scope (:func:`staff_condition`)? One query."""
+    from .models import Notice
+
+    if notice.pk is None or access.scope(user, Action.NOTICE_VIEW).is_empty():
+        return False
+    return Notice.objects.filter(staff_condition(user), pk=notice.pk).exists()
 
 
 def enterprise_district_ids(user) -> set[int]:

@@ -103,21 +103,6 @@ def audience_preview(spec: AudienceSpec) -> dict:
 # Lists
 
 
-def _staff_condition(user) -> Q:
-    """Notices of the user's staff scope (district: everything in it; building: its notices in every
-    status and the district-wide notices once published)."""
-    if user.is_superuser:
-        return Q(pk__isnull=False)
-    districts = access.party_committees(user)
-    buildings = access.buildings(user, Action.BUILDING_VIEW)
-    return (
-        Q(party_committee__in=districts)
-        | Q(building__in=buildings)
-        | Q(building__isnull=True, party_committee__in=buildings.values("party_committee_id"),
-            status__in=[NoticeStatus.PUBLISHED, NoticeStatus.WITHDRAWN])
-    )
-
-
 def notices_for(user, *, kind: str | None = None) -> QuerySet[Notice]:
     """The notices ``user`` may see: staff see the notices of their scope (withdrawn ones included);
     enterprise people see the published notices delivered to their enterprise and every published
@@ -129,7 +114,7 @@ def notices_for(user, *, kind: str | None = None) -> QuerySet[Notice]:
     condition = Q(pk__in=[])
     staff = access.is_building_staff(user) or user.is_superuser
     if staff:
-        condition |= _staff_condition(user)
+        condition |= permissions.staff_condition(user)
     if own:
         condition |= Q(status=NoticeStatus.PUBLISHED) & Exists(delivered)
         # Policies are public to the enterprises of their district (the policy library).
@@ -252,7 +237,7 @@ def staff_notices(user) -> QuerySet[Notice]:
     if not (user.is_superuser or access.is_building_staff(user)):
         return Notice.objects.none()
     return (
-        Notice.objects.filter(_staff_condition(user))
+        Notice.objects.filter(permissions.staff_condition(user))
         .select_related("party_committee", "building", "created_by")
         .annotate(
             reached=Count("deliveries", distinct=True),

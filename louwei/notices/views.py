@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import Building, PartyCommittee
+from louwei.core import files
 from louwei.core.forms import apply_validation_error
 
 from . import permissions, queries, services
@@ -270,7 +271,7 @@ def attachment(request, pk):
         or permissions.may_read_policy(request.user, notice)
     ):
         raise PermissionDenied("notice.view")
-    return FileResponse(item.file.open("rb"), as_attachment=True, filename=item.name, content_type=item.content_type)
+    return files.serve(item.file, filename=item.name, content_type=item.content_type, as_attachment=True)
 
 
 @login_required

@@ -145,6 +145,8 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [BASE_DIR / "louwei" / "static"]
+# Nothing under MEDIA_ROOT is served at MEDIA_URL: every stored file is private and reaches a browser
+# only through a view that checks who may see it (louwei.core.files.serve), so `.url` is never used.
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STORAGES = {
@@ -175,8 +177,6 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 LOUWEI_MAX_PHOTO_BYTES = 5 * 1024 * 1024
 LOUWEI_MAX_ROSTER_BYTES = 5 * 1024 * 1024
 LOUWEI_MAX_ROSTER_ROWS = 5000
-# Serve uploads (floor leaders' photos) from Django itself: the laptop demo; production leaves it to nginx.
-LOUWEI_SERVE_MEDIA = env_bool("LOUWEI_SERVE_MEDIA", True)
 LOUWEI_PRODUCTION = False
 # Private files (louwei.core.files.serve): behind nginx, the prefix of the `internal` location that maps
 # onto MEDIA_ROOT, so nginx sends a file after the application has checked who may see it.

@@ -26,8 +26,6 @@ RATELIMIT_IP_META_KEY = "louwei.accounts.ratelimit.real_ip"
 SITE_URL = os.environ.get("SITE_URL", "").rstrip("/")
 if not SITE_URL.startswith(("https://", "http://")) or "127.0.0.1" in SITE_URL or "localhost" in SITE_URL:
     raise ImproperlyConfigured("Set SITE_URL to the public address, e.g. SITE_URL=https://louwei.example.gov.cn")
-# nginx serves /media/ (README); Django does not.
-LOUWEI_SERVE_MEDIA = env_bool("LOUWEI_SERVE_MEDIA", False)
 # The demo building has public passwords: load_demo refuses to run here.
 LOUWEI_PRODUCTION = True
 

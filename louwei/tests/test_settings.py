@@ -1,4 +1,4 @@
-"""The production settings refuse unsafe configurations; media is served only where configured."""
+"""The production settings refuse unsafe configurations and serve no stored file at a public address."""
 
 import os
 import subprocess
@@ -17,7 +17,8 @@ GOOD = {
 
 
 def run_check(**overrides):
-    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "REDIS_URL", "SITE_URL"}}
+    unset = {"DEBUG", "REDIS_URL", "SITE_URL", "LOUWEI_X_ACCEL_REDIRECT"}
+    env = {k: v for k, v in os.environ.items() if k not in unset}
     env.update(GOOD)
     for key, value in overrides.items():
         if value is None:
@@ -27,9 +28,12 @@ def run_check(**overrides):
     return subprocess.run(
         [sys.executable, "-c", "import django; django.setup(); from django.conf import settings\n"
          "from django.urls import Resolver404, resolve\n"
-         "try:\n    resolve('/media/floor-leaders/x.jpg'); media = 'served'\n"
-         "except Resolver404:\n    media = 'not-served'\n"
-         "print(settings.SITE_URL, settings.LOUWEI_SERVE_MEDIA, media)"],
+         "served = []\n"
+         "for path in ('/media/floor-leaders/2026/12/' + 'a' * 32 + '.jpg', '/media/notices/1/x.pdf',\n"
+         "             '/protected-media/cases/2026/12/x.jpg'):\n"
+         "    try:\n        resolve(path); served.append(path)\n"
+         "    except Resolver404:\n        pass\n"
+         "print(settings.SITE_URL, repr(settings.LOUWEI_X_ACCEL_REDIRECT), served or 'nothing-served')"],
         cwd=Path(settings.BASE_DIR), env=env, capture_output=True, text=True, timeout=120,
     )
 
@@ -37,7 +41,13 @@ def run_check(**overrides):
 def test_production_settings_load_with_a_real_configuration():
     result = run_check()
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["https://louwei.example.gov.cn", "False", "not-served"]
+    assert result.stdout.split() == ["https://louwei.example.gov.cn", "''", "nothing-served"]
+
+
+def test_production_hands_files_to_nginx_when_told():
+    result = run_check(LOUWEI_X_ACCEL_REDIRECT="/protected-media/")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["https://louwei.example.gov.cn", "'/protected-media/'", "nothing-served"]
 
 
 @pytest.mark.parametrize(
@@ -53,11 +63,3 @@ def test_production_settings_refuse_unsafe_configuration(overrides, message):
     result = run_check(**overrides)
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and message in result.stderr
-
-
-@pytest.mark.django_db
-def test_media_is_served_in_the_laptop_demo(client, settings, tmp_path):
-    photo = Path(settings.MEDIA_ROOT) / "floor-leaders" / "x.jpg"
-    photo.parent.mkdir(parents=True, exist_ok=True)
-    photo.write_bytes(b"\xff\xd8\xff")
-    assert client.get("/media/floor-leaders/x.jpg").status_code == 200

@@ -179,6 +179,23 @@ def test_floor_leaders_each_role_sees(api_as, site):
     assert ids(api_as("superuser").get(LEADERS, {"building": "tb-b"})) == [site.b_leader.pk]
 
 
+def test_a_floor_leaders_photo_is_the_address_of_the_checked_view(api_as, anon, site):
+    import io
+
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from PIL import Image
+
+    from louwei.committee.services import update_floor_leader
+
+    image = io.BytesIO()
+    Image.new("RGB", (60, 80), "grey").save(image, "JPEG")
+    upload = SimpleUploadedFile("p.jpg", image.getvalue())
+    leader = update_floor_leader(actor=None, leader=site.a_leaders[1], photo=upload)
+    photo = api_as("secretary_a").get(f"{LEADERS}{leader.pk}/").json()["photo"]
+    assert photo == "http://testserver" + leader.photo_url and "/media/" not in photo
+    assert anon.get(photo).status_code == 200  # public while the leader serves
+
+
 def test_floor_leader_fields_and_only_serving(api_as, site):
     from louwei.committee.services import end_floor_leader
 

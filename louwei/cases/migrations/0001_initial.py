@@ -2,10 +2,14 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import louwei.cases.models
 import uuid
 from django.conf import settings
 from django.db import migrations, models
+
+
+def photo_path(instance, filename):
+    """The layout before 0003 (already random), kept for this migration's state."""
+    return f"cases/{django.utils.timezone.now():%Y/%m}/{uuid.uuid4().hex}.jpg"
 
 
 class Migration(migrations.Migration):
@@ -124,7 +128,7 @@ class Migration(migrations.Migration):
             name='CasePhoto',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('image', models.ImageField(upload_to=louwei.cases.models.photo_path, verbose_name='photo')),
+                ('image', models.ImageField(upload_to=photo_path, verbose_name='photo')),
                 ('is_public', models.BooleanField(default=True)),
                 ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
                 ('case', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='photos', to='cases.case', verbose_name='case')),

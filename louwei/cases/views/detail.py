@@ -148,6 +148,4 @@ def photo(request, pk):
         raise PermissionDenied("case.view")
     if not item.is_public and not permissions.sees_internal(request.user, item.case):
         raise PermissionDenied("case.view")
-    response = photos.file_response(item)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return photos.response(item, max_age=3600)

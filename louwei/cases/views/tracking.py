@@ -168,9 +168,7 @@ def photo(request, number, token, pk):
     picture = _public_photos(case).filter(pk=pk).first()
     if picture is None:
         raise Http404("no photo")
-    response = photos.file_response(picture)
-    response["Content-Disposition"] = "inline"
-    return private_headers(response)
+    return private_headers(photos.response(picture))
 
 
 @never_cache

@@ -161,7 +161,7 @@ def test_secretary_appoints_an_existing_person_by_mobile_number_with_a_photo(cli
     assert leader.role.kind == RoleKind.FLOOR_LEADER and leader.role.ended_at is None
     assert AuditEvent.objects.filter(verb="floor_leader.appointed", actor=people["secretary"]).exists()
     page = client.get(manage_url(tower)).content.decode()
-    assert "李红" in page and leader.photo.url in page
+    assert "李红" in page and leader.photo_url in page
 
 
 def test_secretary_appoints_a_new_person(client, tower, people):

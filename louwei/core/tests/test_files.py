@@ -8,7 +8,7 @@ from django.core.files.storage import default_storage
 from django.db.models.fields.files import FieldFile, FileField
 from django.http import Http404
 
-from louwei.core.files import PrivateUploadTo, private_name, serve
+from louwei.core.files import PrivateUploadTo, is_private_name, private_name, serve, version
 
 NAME = re.compile(r"^notices/\d{4}/\d{2}/[0-9a-f]{32}(\.[a-z0-9]+)?$")
 
@@ -68,3 +68,32 @@ def test_serve_answers_404_for_a_missing_file():
         serve(stored)
     with pytest.raises(Http404):
         serve(FieldFile(None, FileField(), ""))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("prefix", ["", "/protected-media/"])
+def test_serve_never_tells_the_stored_name_and_answers_alike_both_ways(settings, prefix):
+    settings.LOUWEI_X_ACCEL_REDIRECT = prefix
+    stored = _stored(b"\xff\xd8\xff", "portrait.jpg")
+    response = serve(stored)
+    assert response["Content-Disposition"] == "inline"
+    assert response["Content-Type"] == "image/jpeg"  # from the kept extension when none is given
+    visible = {k: v for k, v in response.headers.items() if k != "X-Accel-Redirect"}
+    assert stored.name.rsplit("/", 1)[-1] not in str(visible)
+
+
+def test_private_names_are_recognised():
+    assert is_private_name("notices", private_name("notices", "a.pdf"))
+    assert is_private_name("floor-leaders", private_name("floor-leaders", ""))
+    for old in ("notices/12/通知.pdf", "notices/2026/12/abc.pdf", "floor-leaders/3-20261201101010.jpg",
+                "cases/" + private_name("notices", "a.pdf"), private_name("cases", "a.jpg"), ""):
+        assert not is_private_name("notices", old), old
+    assert not is_private_name("notices", "notices/2026/12/" + "a" * 32 + ".pdf/../x")
+
+
+def test_version_changes_with_the_file_and_hides_its_name():
+    first = FieldFile(None, FileField(), "floor-leaders/2026/12/" + "a" * 32 + ".jpg")
+    second = FieldFile(None, FileField(), "floor-leaders/2026/12/" + "b" * 32 + ".jpg")
+    assert version(first) != version(second) and re.fullmatch(r"[0-9a-f]{12}", version(first))
+    assert version(first) == version(FieldFile(None, FileField(), first.name))
+    assert "a" * 12 not in version(first)
