@@ -19,5 +19,5 @@ urlpatterns = [
     # Public, no login
     path("b/<str:code>/", views.public_building, name="public_building"),
     path("f/<str:floor_code>/", views.floor_page, name="floor_page"),
-    path("floor-leaders/<int:pk>/photo/<str:version>/", views.leader_photo, name="leader_photo"),
+    path("floor-leaders/<id:pk>/photo/<str:version>/", views.leader_photo, name="leader_photo"),
 ]
