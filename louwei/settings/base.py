@@ -167,6 +167,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A send may never hang: a claim older than LOUWEI_SENDING_STALE_MINUTES is settled as "unknown".
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # Uploads: requests above these sizes are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -182,6 +184,8 @@ LOUWEI_PRODUCTION = False
 LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
+# A notification claimed for sending this long ago belongs to a worker that stopped: marked "unknown".
+LOUWEI_SENDING_STALE_MINUTES = int(os.environ.get("LOUWEI_SENDING_STALE_MINUTES", "15"))
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
