@@ -186,6 +186,8 @@ LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
 # A notification claimed for sending this long ago belongs to a worker that stopped: marked "unknown".
 LOUWEI_SENDING_STALE_MINUTES = int(os.environ.get("LOUWEI_SENDING_STALE_MINUTES", "15"))
+# A background task still "running" after this many hours belongs to a worker that stopped.
+LOUWEI_TASK_STALE_HOURS = int(os.environ.get("LOUWEI_TASK_STALE_HOURS", "6"))
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
