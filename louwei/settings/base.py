@@ -199,23 +199,44 @@ LOUWEI_OPEN311_RATE = os.environ.get("LOUWEI_OPEN311_RATE", "60/m")  # POSTs per
 LOUWEI_OPEN311_CONTACT = os.environ.get("LOUWEI_OPEN311_CONTACT", "")  # shown in the discovery document
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "louwei_cache"}
+
+
+def _with_query(url: str, parameter: str) -> str:
+    name = parameter.split("=", 1)[0]
+    if f"{name}=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{parameter}"
+
+
+def redis_settings(url: str) -> dict:
+    """CACHES, RQ_QUEUES and TASKS on Redis at ``url``, each with the database standing in while Redis
+    is down: the cache falls back to the database cache (louwei.core.cache), and a task that cannot
+    be queued waits in a database outbox until the scheduler relays it (louwei.core.taskqueue)."""
+    return {
+        "CACHES": {
+            "default": {"BACKEND": "louwei.core.cache.FallbackCache",
+                        "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database"}},
+            "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                      "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}},
+            "database": DATABASE_CACHE,
+        },
+        # A refused or unreachable Redis fails the enqueue within a second or two (then the outbox
+        # takes the task); no read timeout, which would break the workers' long blocking waits.
+        "RQ_QUEUES": {"default": {"URL": _with_query(url, "socket_connect_timeout=2"), "DEFAULT_TIMEOUT": 600}},
+        "TASKS": {
+            "default": {"BACKEND": "louwei.core.taskqueue.RQWithOutbox", "QUEUES": ["default"],
+                        "OPTIONS": {"OUTBOX": "outbox"}},
+            "outbox": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+        },
+    }
+
+
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-    }
+    globals().update(redis_settings(REDIS_URL))
     INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "louwei_cache",
-        }
-    }
+    CACHES = {"default": DATABASE_CACHE}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Content Security Policy: every script, style and font comes from this site.

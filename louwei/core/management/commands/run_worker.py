@@ -60,9 +60,14 @@ class Command(BaseCommand):
         if options["worker_id"] is not None and not 0 < len(options["worker_id"]) <= 64:
             raise CommandError("--worker-id must be 1 to 64 characters.")
 
-        if backend_path == "django_tasks_db.DatabaseBackend" or backend_path.startswith("django_tasks_db."):
+        from django_tasks import task_backends
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_rq.backend import RQBackend
+
+        backend = task_backends[alias]
+        if isinstance(backend, DatabaseBackend):
             self.run_db_worker(alias, queues, options)
-        elif backend_path == "django_tasks_rq.RQBackend" or backend_path.startswith("django_tasks_rq."):
+        elif isinstance(backend, RQBackend):  # RQWithOutbox too: its outbox is relayed by the scheduler
             self.run_rq_worker(queues, options)
         else:
             raise CommandError(
