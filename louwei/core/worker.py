@@ -1,4 +1,4 @@
-"""The database task worker, made to outlive a database restart.
+"""The task workers, made to outlive a restart of what they depend on.
 
 django-tasks-db's ``db_worker`` stops with an ``OperationalError`` as soon as the database does not
 answer (a PostgreSQL restart, a failover, a network blip), and the task it was running stays
@@ -6,6 +6,12 @@ answer (a PostgreSQL restart, a failover, a network blip), and the task it was r
 closes the broken connections, waits (1, 2, 4 … at most 30 seconds) and starts polling again; the
 task that was interrupted goes back to the queue (at most ``MAX_ATTEMPTS`` times in all, then it is
 marked failed), so no task is lost to the outage. ``run_worker`` runs it.
+
+RQ's worker retries while it waits for a job, but quits on a Redis error anywhere else (its
+maintenance, its heartbeat), and django-rq's ``rqworker`` exits when Redis is down at start.
+:func:`keep_running` starts it again once Redis answers, so a Redis restart needs no restart of
+the worker either. A worker that stops while Redis answers (Ctrl-C, SIGTERM, ``--burst``) stays
+stopped.
 """
 
 from __future__ import annotations
@@ -92,3 +98,25 @@ def run(*, queue_names, interval, batch, backend_name, max_tasks=None, worker_id
     )
     worker.configure_signals()
     worker.run()
+
+
+def keep_running(run, *, available, stop, log, max_wait: float = MAX_WAIT) -> None:
+    """Call ``run()`` (the RQ worker) again each time it ends while ``available()`` is false (Redis
+    down), waiting 1, 2, 4 … ``max_wait`` seconds between tries; return when it ends with Redis up, or
+    when the ``stop`` event is set (the signal handlers of the caller set it while it waits)."""
+    while True:
+        try:
+            run()
+        except SystemExit:
+            if available():
+                raise
+        else:
+            if available():
+                return
+        wait = 1.0
+        log("Redis unavailable: the RQ worker starts again when it answers.")
+        while not available():
+            if stop.wait(wait):
+                return
+            wait = min(wait * 2, max_wait)
+        log("Redis answers again: starting the RQ worker.")

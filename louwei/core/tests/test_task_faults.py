@@ -211,3 +211,52 @@ def _uuid(value):
     import uuid
 
     return uuid.UUID(str(value))
+
+
+# ----------------------------------------------------------------------------------------------
+# The RQ worker started again after a Redis outage (louwei.core.worker.keep_running)
+
+
+class FakeRedis:
+    """Whether Redis answers, step by step, and what the worker saw."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.runs = 0
+
+    def available(self):
+        return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
+
+    def run(self):
+        self.runs += 1
+
+
+def test_the_rq_worker_is_started_again_when_redis_returns():
+    import threading
+
+    # The worker ends while Redis is down (twice), Redis answers, the second run ends with Redis up.
+    redis = FakeRedis([False, False, True, True])
+    log = []
+    worker_module.keep_running(redis.run, available=redis.available, stop=threading.Event(), log=log.append,
+                               max_wait=0.01)
+    assert redis.runs == 2
+    assert log == ["Redis unavailable: the RQ worker starts again when it answers.",
+                   "Redis answers again: starting the RQ worker."]
+
+
+def test_a_worker_stopped_while_redis_answers_stays_stopped():
+    import threading
+
+    redis = FakeRedis([True])
+    worker_module.keep_running(redis.run, available=redis.available, stop=threading.Event(), log=print)
+    assert redis.runs == 1
+
+
+def test_a_stop_while_waiting_for_redis_ends_the_wait():
+    import threading
+
+    stop = threading.Event()
+    stop.set()  # SIGTERM arrived while Redis was down
+    redis = FakeRedis([False])
+    worker_module.keep_running(redis.run, available=redis.available, stop=stop, log=lambda line: None)
+    assert redis.runs == 1

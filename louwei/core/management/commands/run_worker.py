@@ -109,5 +109,33 @@ class Command(BaseCommand):
             argv += ["--worker-class", options["worker_class"]]
         if options["reload"]:
             raise CommandError("--reload applies to the database backend only.")
-        command = RqWorker(stdout=self.stdout, stderr=self.stderr)
-        call_command(command, *argv, verbosity=options["verbosity"])
+
+        def run():
+            call_command(RqWorker(stdout=self.stdout, stderr=self.stderr), *argv, verbosity=options["verbosity"])
+
+        if options["batch"] or options["max_tasks"] is not None:
+            run()
+            return
+        # Started again after a Redis outage (louwei.core.worker.keep_running).
+        import signal
+        import threading
+
+        from louwei.core import worker
+
+        stop = threading.Event()
+
+        def available() -> bool:
+            import django_rq
+
+            try:
+                return all(django_rq.get_connection(name).ping() for name in queues)
+            except Exception:  # noqa: BLE001 — any failure to reach Redis
+                return False
+
+        def wait_for_redis(*args):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda signum, frame: stop.set())
+            return available()
+
+        worker.keep_running(run, available=wait_for_redis, stop=stop,
+                            log=lambda line: self.stderr.write(line))
