@@ -155,7 +155,11 @@ def _tasks(buildings) -> list[Figure]:
     from django_tasks_db.backend import DatabaseBackend
 
     figures = []
+    # An RQ backend's outbox is shown with it: no worker takes from it.
+    outboxes = {getattr(task_backends[alias], "outbox_alias", None) for alias in settings.TASKS}
     for alias in settings.TASKS:
+        if alias in outboxes:
+            continue
         backend = task_backends[alias]
         label = f"{alias} ({type(backend).__name__})"
         if isinstance(backend, DatabaseBackend):
@@ -170,14 +174,16 @@ def _tasks(buildings) -> list[Figure]:
 def _database_queue(alias: str, label: str) -> list[Figure]:
     from django.db.models import Count, Min, Q
     from django_tasks.base import TaskResultStatus
-    from django_tasks_db.models import DBTaskResult
+    from django_tasks_db.models import DBTaskResult, get_date_max
 
     from .tasks import SETTLED, class_path, stale_hours
 
     rows = DBTaskResult.objects.filter(backend_name=alias)
+    # Waiting: due now (a task deferred to later is not late).
+    due = Q(status=TaskResultStatus.READY) & (Q(run_after=get_date_max()) | Q(run_after__lte=timezone.now()))
     figures = rows.aggregate(
-        waiting=Count("pk", filter=Q(status=TaskResultStatus.READY)),
-        oldest=Min("enqueued_at", filter=Q(status=TaskResultStatus.READY)),
+        waiting=Count("pk", filter=due),
+        oldest=Min("enqueued_at", filter=due),
         running=Count("pk", filter=Q(status=TaskResultStatus.RUNNING)),
         settled=Count("pk", filter=Q(status=TaskResultStatus.FAILED, finished_at__gte=since(),
                                      exception_class_path__in=[class_path(c) for c in SETTLED])),

@@ -191,6 +191,8 @@ def test_the_page_answers_while_redis_is_down_and_says_so(client, settings):
     assert figure(response, "cache", "default").state == "warn", "the database cache stands in"
     assert figure(response, "tasks", "Redis").state == "danger"
     assert figure(response, "tasks", "数据库发件箱中等待的任务").value == 0
+    labels = [str(f.label) for s in response.context["sections"] if s.name == "tasks" for f in s.figures]
+    assert labels.count("等待中的任务") == 0, "the outbox is not shown as a queue of its own"
 
 
 def test_the_query_count_does_not_grow_with_the_data(client, django_assert_max_num_queries):
@@ -202,3 +204,11 @@ def test_the_query_count_does_not_grow_with_the_data(client, django_assert_max_n
         settled_claim(building, f"m{n}")
     with django_assert_max_num_queries(20):
         assert client.get(URL).status_code == 200
+
+
+def test_a_task_deferred_to_later_is_not_counted_as_waiting(client):
+    settle_task_results.using(run_after=timezone.now() + datetime.timedelta(days=1)).enqueue()
+    client.force_login(UserFactory(is_superuser=True))
+    response = client.get(URL)
+    assert figure(response, "tasks", "等待中的任务").value == 0
+    assert figure(response, "tasks", "最早的等待任务已等待").state == "ok"
