@@ -212,3 +212,14 @@ def test_a_task_deferred_to_later_is_not_counted_as_waiting(client):
     response = client.get(URL)
     assert figure(response, "tasks", "等待中的任务").value == 0
     assert figure(response, "tasks", "最早的等待任务已等待").state == "ok"
+
+
+def test_the_navigation_leads_district_staff_and_superusers_to_the_page(client):
+    district = PartyCommitteeFactory()
+    building = BuildingFactory(party_committee=district)
+    secretary = UserFactory()
+    grant(secretary, RoleKind.COMMITTEE_SECRETARY, building)
+    for user, shown in ((district_staff(district), True), (UserFactory(is_superuser=True), True), (secretary, False)):
+        client.force_login(user)
+        html = client.get("/").content.decode()
+        assert (f'href="{URL}"' in html) is shown
