@@ -47,12 +47,16 @@ class Action:
     CASE_TRIAGE = "case.triage"  # accept, decline, merge, dispatch, reassign, verify, close, follow up; target: building
     CASE_FIGURES = "case.figures"  # the rates' dashboards and exports; target: building or district
     CASE_CONFIGURE = "case.configure"  # handlers and their staff, categories, Open311 keys; target: building or district
+    # The staff health page: the installation's database, cache, task queue and periodic jobs, and
+    # the notification failures of the district's buildings; target: the district.
+    SYSTEM_HEALTH = "system.health"
 
     ALL = (
         BUILDING_VIEW, BUILDING_EDIT, ENTERPRISE_VIEW, ENTERPRISE_CREATE, ENTERPRISE_EDIT, OCCUPANCY_MANAGE,
         ROSTER_IMPORT, ROSTER_EXPORT, COMMITTEE_MANAGE, POSTER_PRINT, AUDIT_VIEW,
         NOTICE_VIEW, NOTICE_WRITE, NOTICE_RELAY,
         CASE_VIEW, CASE_RAISE_FOR, CASE_ANSWER, CASE_TRIAGE, CASE_FIGURES, CASE_CONFIGURE,
+        SYSTEM_HEALTH,
     )
 
     # Actions a floor role has on its whole building, to open its (floor-filtered) staff pages.
@@ -68,7 +72,8 @@ GRANTS: dict[str, frozenset[str]] = {
     # Relaying a notice in person and answering a floor's cases first are the floor leader's own
     # duties, nobody else's (the committee takes a case over by accepting it).
     RoleKind.DISTRICT_STAFF: frozenset(set(A.ALL) - _FLOOR_DUTIES),
-    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - _FLOOR_DUTIES),
+    # The health page is the district's (and the superusers'): its figures span the buildings.
+    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - _FLOOR_DUTIES - {A.SYSTEM_HEALTH}),
     RoleKind.COMMITTEE_MEMBER: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.AUDIT_VIEW, A.CASE_TRIAGE, A.CASE_FIGURES}),
     RoleKind.PROPERTY_STAFF: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.CASE_FIGURES}),
     # A floor leader works on their floors; they see their building's staff pages

@@ -139,6 +139,10 @@ class Navigation:
 
         self._add_case_figures(add, staff)
         self._add_case_settings(add)
+        if self.user.is_superuser or any(
+            role.party_committee_id and access.Action.SYSTEM_HEALTH in access.GRANTS[role.kind] for role in self.roles
+        ):
+            add("health", _("System health"), _reverse("home:health"), "check")
 
         add("library", _("Policy library"), _reverse("library:index"), "search")
         add("inbox", _("Inbox"), _reverse("notifications:inbox"), "inbox")

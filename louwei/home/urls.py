@@ -6,4 +6,5 @@ app_name = "home"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("health/", views.health, name="health"),
 ]

@@ -1,6 +1,13 @@
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from louwei import access
+from louwei.access import Action
+from louwei.core import health as health_checks
 
 from . import queries
 
@@ -13,3 +20,18 @@ def index(request):
         page = Paginator(queries.public_buildings(), queries.BUILDINGS_PER_PAGE).get_page(page_number)
         return render(request, "home/landing.html", {"page": page})
     return render(request, "home/home.html", {"landing": queries.landing(request.user, page_number)})
+
+
+@never_cache
+@login_required
+@require_GET
+def health(request):
+    """The staff health page: the installation's database, cache, tasks and periodic jobs, and what
+    the features count (notifications settled as unknown or failed) in the reader's buildings."""
+    reach = access.scope(request.user, Action.SYSTEM_HEALTH)
+    if reach.is_empty():
+        raise PermissionDenied
+    buildings = None if reach.everything else access.buildings(request.user, Action.SYSTEM_HEALTH)
+    return render(request, "home/health.html", {
+        "sections": health_checks.sections(buildings), "whole_installation": buildings is None,
+    })

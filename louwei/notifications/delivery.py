@@ -4,7 +4,11 @@
 'sending' WHERE status IN ('queued', 'failed')``; only the worker whose update changed the row
 sends. The outcome is written afterwards (``sent``, or ``failed`` with the next attempt after an
 exponential backoff). A worker that dies between the claim and the outcome leaves the row
-``sending``, and it is not retried: a possible lost message is preferred to a duplicate.
+``sending``, and it is not retried: a possible lost message is preferred to a duplicate. The
+claim's time is kept (``claimed_at``); :func:`settle_stale_claims` (a periodic job) marks a claim
+older than ``settings.LOUWEI_SENDING_STALE_MINUTES`` (default 15) ``unknown``, writes that in the
+delivery log, and never sends it again. ``EMAIL_TIMEOUT`` and the webhook timeout keep every live
+send far shorter than that limit.
 
 **Quiet hours and digest** (e-mail only): a message due in the person's quiet hours keeps
 ``queued`` with ``next_attempt_at`` at the end of the quiet hours; a digest person's message keeps
@@ -114,7 +118,7 @@ def _claim(model, pk: int, statuses=(Status.QUEUED, Status.FAILED)) -> bool:
     """Take the row for sending; True for exactly one caller."""
     return bool(
         model.objects.filter(pk=pk, status__in=statuses).update(
-            status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=None
+            status=Status.SENDING, attempts=F("attempts") + 1, next_attempt_at=None, claimed_at=timezone.now()
         )
     )
 
@@ -248,7 +252,7 @@ def _send_digest(user, waiting, connection: _Connection) -> str:
     """Claim the person's waiting messages and send them as one e-mail: "sent", "failed" or "none"."""
     ids = list(waiting.filter(user_id=user.pk).values_list("pk", flat=True))
     claimed = Message.objects.filter(pk__in=ids, status=Status.QUEUED, for_digest=True).update(
-        status=Status.SENDING, attempts=F("attempts") + 1
+        status=Status.SENDING, attempts=F("attempts") + 1, claimed_at=timezone.now()
     )
     if not claimed:
         return "none"
@@ -275,6 +279,49 @@ def _send_digest(user, waiting, connection: _Connection) -> str:
         [DeliveryAttempt(message=m, building_id=m.building_id, channel=Channel.EMAIL, ok=True) for m in batch]
     )
     return "sent"
+
+
+# --- Claims whose worker stopped ------------------------------------------------------------------
+
+DEFAULT_STALE_MINUTES = 15
+UNKNOWN_OUTCOME = "The worker stopped during the send: it may or may not have arrived. Not sent again."
+
+
+def stale_after() -> datetime.timedelta:
+    """How old a claim must be before it is settled: ``LOUWEI_SENDING_STALE_MINUTES`` (at least 1)."""
+    return datetime.timedelta(minutes=max(1, int(getattr(settings, "LOUWEI_SENDING_STALE_MINUTES",
+                                                         DEFAULT_STALE_MINUTES))))
+
+
+def settle_stale_claims(now: datetime.datetime | None = None) -> dict:
+    """Mark ``unknown`` every message claimed for sending longer ago than :func:`stale_after`.
+
+    Each settled row gets one delivery-log entry with an unknown outcome (``ok=None``). The
+    update is conditional on the row still being ``sending``, so a send that finishes at the same
+    moment keeps its real outcome, and two settling jobs settle each row once."""
+    cutoff = (now or timezone.now()) - stale_after()
+    emails = Message.objects.filter(channel=Channel.EMAIL, status=Status.SENDING, claimed_at__lt=cutoff)
+    groups = GroupMessage.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).select_related("endpoint")
+    counts = {
+        "messages": _settle(Message, emails, lambda m: {"message": m, "building_id": m.building_id,
+                                                         "channel": Channel.EMAIL}),
+        "group_messages": _settle(GroupMessage, groups, lambda g: {
+            "group_message": g, "building_id": g.endpoint.building_id, "channel": Channel.WEBHOOK}),
+    }
+    if any(counts.values()):
+        logger.warning("Settled stale sending claims as unknown: %s", counts)
+    return counts
+
+
+def _settle(model, stale, log_of) -> int:
+    settled = 0
+    for row in stale:
+        if model.objects.filter(pk=row.pk, status=Status.SENDING).update(
+            status=Status.UNKNOWN, last_error=UNKNOWN_OUTCOME
+        ):
+            DeliveryAttempt.objects.create(ok=None, error=UNKNOWN_OUTCOME, **log_of(row))
+            settled += 1
+    return settled
 
 
 # --- Group-chat robots ------------------------------------------------------------------------------

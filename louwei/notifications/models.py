@@ -26,6 +26,9 @@ class Status(models.TextChoices):
     FAILED = "failed", pgettext_lazy("delivery status", "Failed")
     SKIPPED = "skipped", pgettext_lazy("delivery status", "Skipped")
     DIGESTED = "digested", pgettext_lazy("delivery status", "Sent in digest")
+    # The worker stopped between claiming the row and recording the outcome: it may or may not
+    # have gone out. Settled by ``settle_stale_claims``, never sent again (no duplicates).
+    UNKNOWN = "unknown", pgettext_lazy("delivery status", "Unknown")
 
 
 class Message(models.Model):
@@ -54,6 +57,7 @@ class Message(models.Model):
     for_digest = models.BooleanField(_("waits for the daily digest"), default=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed for sending"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -171,6 +175,7 @@ class GroupMessage(models.Model):
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed for sending"), null=True, blank=True)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -204,7 +209,8 @@ class DeliveryAttempt(models.Model):
     )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     at = models.DateTimeField(_("time"), default=timezone.now)
-    ok = models.BooleanField(_("succeeded"), default=False)
+    # None: the outcome is unknown (the worker stopped during the send; see ``Status.UNKNOWN``).
+    ok = models.BooleanField(_("succeeded"), null=True, default=False)
     status_code = models.PositiveSmallIntegerField(_("status code"), null=True, blank=True)
     error = models.TextField(_("error"), blank=True)
 
@@ -219,7 +225,12 @@ class DeliveryAttempt(models.Model):
                 name="delivery_attempt_one_subject",
             ),
         ]
-        indexes = [models.Index(fields=["building", "-at"], name="delivery_attempt_building")]
+        indexes = [
+            models.Index(fields=["building", "-at"], name="delivery_attempt_building"),
+            # The health page counts the settled claims of the last days: a small partial index.
+            models.Index(fields=["at"], condition=Q(ok__isnull=True), name="delivery_attempt_unknown"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.channel} {self.at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'failed'}"
+        outcome = "unknown" if self.ok is None else "ok" if self.ok else "failed"
+        return f"{self.channel} {self.at:%Y-%m-%d %H:%M} {outcome}"

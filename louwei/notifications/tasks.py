@@ -8,6 +8,8 @@
 - ``release_quiet`` (every 5 minutes): queued e-mail whose quiet hours are over (and any other
   queued e-mail whose task was lost).
 - ``send_digests`` (daily at 08:00): one e-mail per digest person with everything waiting.
+- ``settle_stale_claims`` (every 5 minutes): messages claimed for sending by a worker that
+  stopped before it recorded the outcome become ``unknown``; they are never sent again.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from django_tasks import task
 from louwei.core import periodic
 
 from . import delivery
-
 
 
 @task()
@@ -60,7 +61,13 @@ def send_digests() -> dict:
     return delivery.send_digests()
 
 
+@task()
+def settle_stale_claims() -> dict:
+    return delivery.settle_stale_claims()
+
+
 periodic.register("notifications.retry_failed", "* * * * *", retry_failed, grace=datetime.timedelta(minutes=2))
 periodic.register("notifications.release_quiet", "*/5 * * * *", release_quiet)
 periodic.register("notifications.send_digests", "0 8 * * *", send_digests, grace=datetime.timedelta(hours=4))
 
+periodic.register("notifications.settle_stale_claims", "*/5 * * * *", settle_stale_claims)

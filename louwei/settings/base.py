@@ -170,6 +170,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A send may never hang: a claim older than LOUWEI_SENDING_STALE_MINUTES is settled as "unknown".
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "30"))
 
 # Uploads: requests above these sizes are refused before they reach a view.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
@@ -186,6 +188,10 @@ LOUWEI_X_ACCEL_REDIRECT = os.environ.get("LOUWEI_X_ACCEL_REDIRECT", "")
 LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
+# A notification claimed for sending this long ago belongs to a worker that stopped: marked "unknown".
+LOUWEI_SENDING_STALE_MINUTES = int(os.environ.get("LOUWEI_SENDING_STALE_MINUTES", "15"))
+# A background task still "running" after this many hours belongs to a worker that stopped.
+LOUWEI_TASK_STALE_HOURS = int(os.environ.get("LOUWEI_TASK_STALE_HOURS", "6"))
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
@@ -197,23 +203,44 @@ LOUWEI_OPEN311_RATE = os.environ.get("LOUWEI_OPEN311_RATE", "60/m")  # POSTs per
 LOUWEI_OPEN311_CONTACT = os.environ.get("LOUWEI_OPEN311_CONTACT", "")  # shown in the discovery document
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
+DATABASE_CACHE = {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "louwei_cache"}
+
+
+def _with_query(url: str, parameter: str) -> str:
+    name = parameter.split("=", 1)[0]
+    if f"{name}=" in url:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{parameter}"
+
+
+def redis_settings(url: str) -> dict:
+    """CACHES, RQ_QUEUES and TASKS on Redis at ``url``, each with the database standing in while Redis
+    is down: the cache falls back to the database cache (louwei.core.cache), and a task that cannot
+    be queued waits in a database outbox until the scheduler relays it (louwei.core.taskqueue)."""
+    return {
+        "CACHES": {
+            "default": {"BACKEND": "louwei.core.cache.FallbackCache",
+                        "OPTIONS": {"PRIMARY": "redis", "FALLBACK": "database"}},
+            "redis": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": url,
+                      "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2}},
+            "database": DATABASE_CACHE,
+        },
+        # A refused or unreachable Redis fails the enqueue within a second or two (then the outbox
+        # takes the task); no read timeout, which would break the workers' long blocking waits.
+        "RQ_QUEUES": {"default": {"URL": _with_query(url, "socket_connect_timeout=2"), "DEFAULT_TIMEOUT": 600}},
+        "TASKS": {
+            "default": {"BACKEND": "louwei.core.taskqueue.RQWithOutbox", "QUEUES": ["default"],
+                        "OPTIONS": {"OUTBOX": "outbox"}},
+            "outbox": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]},
+        },
+    }
+
+
 if REDIS_URL:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
-    }
+    globals().update(redis_settings(REDIS_URL))
     INSTALLED_APPS.append("django_rq")
-    RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
-    TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
 else:
-    CACHES = {
-        "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "louwei_cache",
-        }
-    }
+    CACHES = {"default": DATABASE_CACHE}
     TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 
 # Content Security Policy: every script, style and font comes from this site.

@@ -1,5 +1,7 @@
 """Fixtures shared by every app's tests (a pytest plugin named in the root conftest.py)."""
 
+import signal
+
 import pytest
 
 from louwei.testing.factories import (
@@ -48,3 +50,12 @@ def person():
 def shell_urls(settings):
     """Serve the project's URLs plus views that raise, for the error pages (louwei/core/tests/urls.py)."""
     settings.ROOT_URLCONF = "louwei.core.tests.urls"
+
+
+@pytest.fixture
+def restore_signals():
+    """Workers install their own SIGINT/SIGTERM handlers; put pytest's back afterwards."""
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
+    yield
+    for sig, handler in saved.items():
+        signal.signal(sig, handler)

@@ -74,6 +74,7 @@ COLUMNS = {
     "ct": (A.CASE_TRIAGE, "building"),
     "cg": (A.CASE_FIGURES, "building"),
     "cc": (A.CASE_CONFIGURE, "building"),
+    "sh": (A.SYSTEM_HEALTH, "district"),
 }
 
 # What each role may do to the targets of its own scope. Y = allowed, . = denied.
@@ -86,16 +87,16 @@ COLUMNS = {
 #   nv notice.view @ building          nw notice.write @ building         nr notice.relay @ floor
 #   cv case.view @ building            cf case.view @ floor               ce case.view @ enterprise
 #   rf case.raise_for @ floor          ca case.answer @ floor             ct case.triage @ building
-#   cg case.figures @ building         cc case.configure @ building
+#   cg case.figures @ building         cc case.configure @ building       sh system.health @ district
 GRANTED_TABLE = """
-                      bv  be  bf  ev  ec  ee  oe  ob  ri  rx  cm  pf  pb  av  nv  nw  nr  cv  cf  ce  rf  ca  ct  cg  cc
-district_staff         Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y
-committee_secretary    Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y
-committee_member       Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   Y   Y   .   .   Y   Y   Y   Y   .   Y   Y   .
-property_staff         Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   .   Y   .   .   Y   Y   Y   Y   .   .   Y   .
-floor_leader           Y   .   .   Y   .   .   .   .   .   .   .   Y   .   .   Y   .   Y   Y   Y   Y   Y   Y   .   .   .
-enterprise_contact     .   .   .   Y   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .
-employee               .   .   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+                      bv  be  bf  ev  ec  ee  oe  ob  ri  rx  cm  pf  pb  av  nv  nw  nr  cv  cf  ce  rf  ca  ct  cg  cc  sh
+district_staff         Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y   Y
+committee_secretary    Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y   .
+committee_member       Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   Y   Y   .   .   Y   Y   Y   Y   .   Y   Y   .   .
+property_staff         Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   .   Y   .   .   Y   Y   Y   Y   .   .   Y   .   .
+floor_leader           Y   .   .   Y   .   .   .   .   .   .   .   Y   .   .   Y   .   Y   Y   Y   Y   Y   Y   .   .   .   .
+enterprise_contact     .   .   .   Y   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .   .
+employee               .   .   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 """
 # A floor leader sees their building's staff pages and notices (filtered to their floor), prints
 # their own floor's poster, not the whole building's, and relays notices on their floor only.
@@ -184,6 +185,7 @@ class World:
             ("floor", "sibling"): self.a2, ("enterprise", "sibling"): self.e_a2,
             ("building", "district"): self.c, ("floor", "district"): self.c1, ("enterprise", "district"): self.e_c1,
             ("building", "elsewhere"): self.b, ("floor", "elsewhere"): self.b1, ("enterprise", "elsewhere"): self.e_b1,
+            ("district", "own"): self.district, ("district", "elsewhere"): self.other_district,
         }[(kind, place)]
 
     def user_with(self, kind: str):
@@ -203,6 +205,8 @@ CASES = [
     for action, target_kind in COLUMNS.values()
     for place in PLACES
     if not (target_kind == "building" and place == "sibling")  # a building has no sibling part of itself
+    # A district is the role's own district (the one holding its scope) or another one.
+    and not (target_kind == "district" and place in ("sibling", "district"))
 ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import signal
 import uuid
 import zoneinfo
 from io import StringIO
@@ -46,15 +45,6 @@ def at(*args) -> datetime.datetime:
 @pytest.fixture(autouse=True)
 def _shanghai(settings):
     settings.TIME_ZONE = "Asia/Shanghai"
-
-
-@pytest.fixture
-def restore_signals():
-    """Workers install their own SIGINT/SIGTERM handlers; put pytest's back afterwards."""
-    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGQUIT)}
-    yield
-    for sig, handler in saved.items():
-        signal.signal(sig, handler)
 
 
 @pytest.fixture

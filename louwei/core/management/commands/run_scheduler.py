@@ -3,6 +3,10 @@
 Every ``--interval`` seconds (default 30, sooner when a slot falls earlier) it enqueues each job
 whose latest slot is due and not yet claimed. Any number of schedulers may run: the claim row
 makes each slot run once. ``--once`` runs one pass and exits, for a cron entry or a test.
+
+Each pass first relays the tasks that waited in the database outbox while Redis was down
+(``louwei.core.taskqueue``; nothing to do on the database task backend). A pass that fails (the
+database or Redis away) is logged and the next pass tries again: the scheduler never stops on it.
 """
 
 from __future__ import annotations
@@ -11,10 +15,10 @@ import signal
 import threading
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 from django.utils import timezone
 
-from louwei.core import periodic
+from louwei.core import periodic, taskqueue
 
 
 class Command(BaseCommand):
@@ -52,12 +56,15 @@ class Command(BaseCommand):
             close_old_connections()
             try:
                 self.run_pass()
-            except DatabaseError as exc:  # the database is away for a moment: try again next pass
-                self.stderr.write(f"Scheduler: database error, retrying next pass: {exc}")
+            except Exception as exc:  # noqa: BLE001 — the database or Redis is away: try again next pass
+                self.stderr.write(f"Scheduler: {type(exc).__name__}, retrying next pass: {exc}")
             close_old_connections()
             stop.wait(self.seconds_to_sleep(jobs, interval))
 
     def run_pass(self) -> None:
+        relayed = taskqueue.relay_outboxes()
+        if relayed and self.verbosity >= 1:
+            self.stdout.write(f"Relayed {relayed} task(s) from the database outbox to Redis.")
         for run in periodic.run_pending():
             if self.verbosity >= 1:
                 self.stdout.write(

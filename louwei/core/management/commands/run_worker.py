@@ -1,6 +1,7 @@
 """Run the background-task worker that matches the configured task backend.
 
-* ``django_tasks_db.DatabaseBackend`` (the default): django_tasks_db's ``db_worker``.
+* ``django_tasks_db.DatabaseBackend`` (the default): django_tasks_db's ``db_worker`` loop, made to
+  wait out a database restart (``louwei.core.worker``).
 * ``django_tasks_rq.RQBackend`` (when ``REDIS_URL`` is set): django_rq's ``rqworker`` with the
   job class django_tasks_rq needs, and RQ's scheduler for deferred tasks.
 
@@ -56,10 +57,17 @@ class Command(BaseCommand):
         queues = options["queues"] or sorted(config.get("QUEUES") or ["default"])
         if options["max_tasks"] is not None and options["max_tasks"] < 1:
             raise CommandError("--max-tasks must be 1 or more.")
+        if options["worker_id"] is not None and not 0 < len(options["worker_id"]) <= 64:
+            raise CommandError("--worker-id must be 1 to 64 characters.")
 
-        if backend_path == "django_tasks_db.DatabaseBackend" or backend_path.startswith("django_tasks_db."):
+        from django_tasks import task_backends
+        from django_tasks_db.backend import DatabaseBackend
+        from django_tasks_rq.backend import RQBackend
+
+        backend = task_backends[alias]
+        if isinstance(backend, DatabaseBackend):
             self.run_db_worker(alias, queues, options)
-        elif backend_path == "django_tasks_rq.RQBackend" or backend_path.startswith("django_tasks_rq."):
+        elif isinstance(backend, RQBackend):  # RQWithOutbox too: its outbox is relayed by the scheduler
             self.run_rq_worker(queues, options)
         else:
             raise CommandError(
@@ -69,18 +77,21 @@ class Command(BaseCommand):
     def run_db_worker(self, alias: str, queues: list[str], options: dict) -> None:
         from django_tasks_db.management.commands.db_worker import Command as DbWorker
 
-        argv = ["--backend", alias, "--queue-name", ",".join(queues), "--interval", str(options["interval"])]
-        argv.append("--reload" if options["reload"] else "--no-reload")
-        if options["batch"]:
-            argv += ["--batch", "--no-startup-delay"]
-        if options["max_tasks"] is not None:
-            argv += ["--max-tasks", str(options["max_tasks"])]
-        if options["worker_id"]:
-            argv += ["--worker-id", options["worker_id"]]
         if options["worker_class"]:
             raise CommandError("--worker-class applies to the RQ backend only.")
-        command = DbWorker(stdout=self.stdout, stderr=self.stderr)
-        call_command(command, *argv, verbosity=options["verbosity"])
+        if options["reload"]:  # development: db_worker's own reloader
+            argv = ["--backend", alias, "--queue-name", ",".join(queues), "--interval", str(options["interval"]),
+                    "--reload"]
+            call_command(DbWorker(stdout=self.stdout, stderr=self.stderr), *argv, verbosity=options["verbosity"])
+            return
+        # The same loop as db_worker, surviving a database restart (louwei.core.worker).
+        from louwei.core import worker
+
+        DbWorker(stdout=self.stdout, stderr=self.stderr).configure_logging(options["verbosity"])
+        worker.run(
+            queue_names=queues, interval=options["interval"], batch=options["batch"], backend_name=alias,
+            max_tasks=options["max_tasks"], worker_id=options["worker_id"], startup_delay=not options["batch"],
+        )
 
     def run_rq_worker(self, queues: list[str], options: dict) -> None:
         from django_rq.management.commands.rqworker import Command as RqWorker
@@ -98,5 +109,33 @@ class Command(BaseCommand):
             argv += ["--worker-class", options["worker_class"]]
         if options["reload"]:
             raise CommandError("--reload applies to the database backend only.")
-        command = RqWorker(stdout=self.stdout, stderr=self.stderr)
-        call_command(command, *argv, verbosity=options["verbosity"])
+
+        def run():
+            call_command(RqWorker(stdout=self.stdout, stderr=self.stderr), *argv, verbosity=options["verbosity"])
+
+        if options["batch"] or options["max_tasks"] is not None:
+            run()
+            return
+        # Started again after a Redis outage (louwei.core.worker.keep_running).
+        import signal
+        import threading
+
+        from louwei.core import worker
+
+        stop = threading.Event()
+
+        def available() -> bool:
+            import django_rq
+
+            try:
+                return all(django_rq.get_connection(name).ping() for name in queues)
+            except Exception:  # noqa: BLE001 — any failure to reach Redis
+                return False
+
+        def wait_for_redis(*args):
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(sig, lambda signum, frame: stop.set())
+            return available()
+
+        worker.keep_running(run, available=wait_for_redis, stop=stop,
+                            log=lambda line: self.stderr.write(line))
