@@ -25,11 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from louwei.accounts import ratelimit
 from louwei.buildings.models import Enterprise, Floor, Occupancy, PartyCommittee
 from louwei.cases import services as case_services
 from louwei.cases.models import Channel
@@ -50,10 +52,11 @@ ENTERPRISE_ATTRIBUTE = "enterprise_uscc"
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, *descriptions):
+    def __init__(self, status: int, *descriptions, retry_after: int = 0):
         super().__init__(*descriptions)
         self.status = status
         self.descriptions = [str(d) for d in descriptions]
+        self.retry_after = retry_after
 
 
 def endpoint(*methods):
@@ -73,7 +76,7 @@ def endpoint(*methods):
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
-                return formats.errors(fmt, error.status, *error.descriptions)
+                return ratelimit.retry_after(formats.errors(fmt, error.status, *error.descriptions), error.retry_after)
 
         return wrapper
 
@@ -85,14 +88,25 @@ def _param(data, name: str) -> str:
 
 
 def _client(request, data, *, required: bool) -> ClientKey | None:
-    """The client's key from ``api_key``: 403 if it is missing (when required), unknown or revoked."""
+    """The client's key from ``api_key``: 403 if it is missing (when required), unknown or revoked.
+    An unknown or revoked key counts as a failed attempt of the client's address; after
+    ``LOUWEI_LOGIN_RATE`` of them the address is locked out (429, even with a valid key) for a while
+    (``louwei.accounts.ratelimit``)."""
     secret = _param(data, "api_key")
     if not secret:
         if required:
             raise Open311Error(403, _("api_key is required: ask the district for an API key."))
         return None
+    wait = ratelimit.locked(request, ratelimit.OPEN311_KEY)
+    if wait:
+        minutes = ratelimit.minutes(wait)
+        raise Open311Error(429, ngettext(
+            "Too many invalid api_key attempts from this address. Try again in %(minutes)d minute.",
+            "Too many invalid api_key attempts from this address. Try again in %(minutes)d minutes.", minutes,
+        ) % {"minutes": minutes}, retry_after=wait)
     key = keys.check(secret)
     if key is None:
+        ratelimit.failed(request, ratelimit.OPEN311_KEY)
         raise Open311Error(403, _("Invalid api_key: unknown or revoked."))
     return key
 
