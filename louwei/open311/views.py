@@ -46,6 +46,7 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+08:00"  # the date of this endpoint's last change of behaviour
 MAX_DESCRIPTION = 2000  # Case.description; the standard allows 4000, we say so in the error
 MAX_SPAN = datetime.timedelta(days=90)  # GeoReport v2: a search spans at most 90 days (the default)
+DAY = datetime.timedelta(days=1)
 DEFAULT_RATE = "60/m"  # POST requests per key; ``LOUWEI_OPEN311_RATE`` overrides
 ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 ENTERPRISE_ATTRIBUTE = "enterprise_uscc"
@@ -254,9 +255,18 @@ def _when(value: str, name: str, *, end: bool) -> datetime.datetime | None:
                            % {"name": name})
     if day is not None:
         moment = datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min)
-        return timezone.make_aware(moment)
-    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    elif timezone.is_naive(moment):
         raise Open311Error(400, _("%(name)s must include its time zone (Z or +08:00).") % {"name": name})
+    # The search reaches MAX_SPAN (and a day) either side and the database works in UTC: refuse what
+    # would leave the calendar's years 1–9999 there (an OverflowError, a 500, otherwise).
+    try:
+        for edge in (moment - MAX_SPAN - DAY, moment + MAX_SPAN + DAY):
+            edge.astimezone(datetime.timezone.utc)
+            timezone.localtime(edge)
+    except OverflowError:
+        raise Open311Error(400, _("%(name)s is out of range: give a date between the years 2 and 9998.")
+                           % {"name": name}) from None
     return moment
 
 
@@ -297,7 +307,7 @@ def _search(request, fmt):
         end = start + MAX_SPAN
     if start > end:
         raise Open311Error(400, _("start_date must be before end_date."))
-    if end - start > MAX_SPAN + datetime.timedelta(days=1):
+    if end - start > MAX_SPAN + DAY:
         raise Open311Error(400, _("A search may span at most 90 days."))
 
     cases = queries.search(queryset, categories=categories, start=start, end=end, statuses=statuses)
