@@ -61,7 +61,9 @@ class Open311Error(Exception):
 
 
 def endpoint(*methods):
-    """An Open311 method: checks the format and the HTTP method, renders :class:`Open311Error` as errors."""
+    """An Open311 method: checks the format and the HTTP method (405 in the format, with ``Allow``),
+    renders :class:`Open311Error` as errors. Exempt from the CSRF check: Open311 clients authenticate by
+    ``api_key``, never by a session cookie, so a wrong method gets this 405, not Django's HTML 403."""
 
     def decorate(view):
         @wraps(view)
@@ -79,7 +81,7 @@ def endpoint(*methods):
             except Open311Error as error:
                 return ratelimit.retry_after(formats.errors(fmt, error.status, *error.descriptions), error.retry_after)
 
-        return wrapper
+        return csrf_exempt(wrapper)
 
     return decorate
 
@@ -440,7 +442,6 @@ def _create(request, fmt):
     }])
 
 
-@csrf_exempt
 @endpoint("GET", "POST")
 def requests(request, fmt):
     """GET: search requests (a key needed, see :func:`_reader`); POST: file one (a key needed)."""
