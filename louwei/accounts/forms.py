@@ -1,17 +1,34 @@
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm as DjangoPasswordChangeForm
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from louwei.core.forms import FormRenderer
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_mobile
 
+from . import ratelimit
 from .models import User
 from .queries import find_person
 
 
-class LoginForm(AuthenticationForm):
+class LockOutCheck:
+    """A password login form that refuses, before it checks any password, while the client's address
+    or the login name is locked out (``ratelimit``); ``locked_for`` is then the wait in seconds.
+    Failed attempts are counted by ``ratelimit``'s ``user_login_failed`` receiver."""
+
+    locked_for = 0
+
+    def clean(self):
+        self.locked_for = ratelimit.locked(self.request, ratelimit.PASSWORD, name=self.data.get("username", ""))
+        if self.locked_for:
+            raise ValidationError(ratelimit.locked_message(self.locked_for), code="locked_out")
+        return super().clean()
+
+
+class LoginForm(LockOutCheck, AuthenticationForm):
     """Log in with the username or the mobile number (see ``backends.UsernameOrPhoneBackend``)."""
 
     default_renderer = FormRenderer
@@ -32,6 +49,10 @@ class LoginForm(AuthenticationForm):
         "invalid_login": _("The username, mobile number or password is not right. Please try again."),
         "inactive": _("This account has been switched off. Ask your building committee."),
     }
+
+
+class AdminLoginForm(LockOutCheck, AdminAuthenticationForm):
+    """The Django admin's login form, under the same lock-out as the login page."""
 
 
 class ProfileForm(forms.Form):

@@ -14,9 +14,8 @@ from django.views.decorators.csrf import csrf_protect
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
-from . import queries, services
+from . import queries, ratelimit, services
 from .forms import LoginForm, PasswordChangeForm, ProfileForm
-from .ratelimit import login_rate_limited
 
 
 def _safe_next(request) -> str:
@@ -51,30 +50,21 @@ def login_view(request):
     if request.method == "GET" and request.user.is_authenticated:
         return redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
 
-    limited = False
     if request.method == "POST":
-        if login_rate_limited(request):
-            limited = True
-            form = LoginForm(request, initial={"username": request.POST.get("username", "")})
-        else:
-            form = LoginForm(request, data=request.POST)
-            if form.is_valid():
-                user = form.get_user()
-                login(request, user)
-                response = redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
-                if user.language:
-                    translation.activate(user.language)
-                    remember_language(response, user.language)
-                return response
+        form = LoginForm(request, data=request.POST)
+        if form.is_valid():
+            user = form.get_user()
+            login(request, user)
+            response = redirect(next_url or resolve_url(settings.LOGIN_REDIRECT_URL))
+            if user.language:
+                translation.activate(user.language)
+                remember_language(response, user.language)
+            return response
     else:
         form = LoginForm(request)
-
-    context = {
-        "form": form,
-        "next": next_url,
-        "limited_message": _("Too many login attempts. Wait a minute, then try again.") if limited else "",
-    }
-    return render(request, "accounts/login.html", context, status=429 if limited else 200)
+    response = render(request, "accounts/login.html", {"form": form, "next": next_url},
+                      status=429 if form.locked_for else 200)
+    return ratelimit.retry_after(response, form.locked_for)
 
 
 @require_http_methods(["GET", "POST"])

@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from louwei.accounts import ratelimit
+
 from .models import ApiToken
 from .tokens import PREFIX_LENGTH, matches, prefix_of
 
@@ -19,7 +21,9 @@ LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)
 class BearerTokenAuthentication(BaseAuthentication):
     """Finds the token by its prefix and compares the SHA-256 of the secret in constant time.
 
-    Revoked tokens and tokens of inactive people are refused (401).
+    Revoked tokens and tokens of inactive people are refused (401). Each refusal counts as a failed
+    attempt of the client's address; after ``LOUWEI_LOGIN_RATE`` of them the address is locked out
+    (429, even with a valid token) for a while (``louwei.accounts.ratelimit``).
     """
 
     keyword = "Bearer"
@@ -28,6 +32,16 @@ class BearerTokenAuthentication(BaseAuthentication):
         parts = get_authorization_header(request).split()
         if not parts or parts[0].lower() != self.keyword.lower().encode():
             return None
+        wait = ratelimit.locked(request._request, ratelimit.API_TOKEN)
+        if wait:
+            raise exceptions.Throttled(wait, detail=str(_("Too many failed API token attempts from this address.")))
+        try:
+            return self._check(parts)
+        except exceptions.AuthenticationFailed:
+            ratelimit.failed(request._request, ratelimit.API_TOKEN)
+            raise
+
+    def _check(self, parts):
         if len(parts) != 2:
             raise exceptions.AuthenticationFailed(_("Invalid Authorization header: give “Bearer” and one token."))
         try:

@@ -35,6 +35,8 @@ from louwei.cases.models import (
     Urgency,
 )
 
+from .filters import FilterSet, IdFilter
+
 # --- serializers -----------------------------------------------------------------------------------
 
 
@@ -226,7 +228,7 @@ ErrorSerializer = inline_serializer("CaseError", {"detail": serializers.CharFiel
 # --- filters ---------------------------------------------------------------------------------------
 
 
-class CaseFilter(django_filters.FilterSet):
+class CaseFilter(FilterSet):
     status = django_filters.ChoiceFilter(
         choices=[*Status.choices, ("open", _("Any open status"))], method="filter_status", label=_("Status"),
     )
@@ -234,7 +236,7 @@ class CaseFilter(django_filters.FilterSet):
     floor = django_filters.CharFilter(method="filter_floor", label=_("Floor code"))
     category = django_filters.CharFilter(method="filter_category",
                                          label=_("Category code (a parent includes its sub-categories)"))
-    handler = django_filters.NumberFilter(field_name="handler_id", label=_("Handler id"))
+    handler = IdFilter(field_name="handler_id", label=_("Handler id"))
     overdue = django_filters.BooleanFilter(method="filter_overdue", label=_("Open and past its deadline"))
 
     def filter_status(self, queryset, name, value):
@@ -491,7 +493,7 @@ class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
         return Category.objects.filter(is_active=True).select_related("parent").order_by("position", "code")
 
 
-class HandlerFilter(django_filters.FilterSet):
+class HandlerFilter(FilterSet):
     building = django_filters.CharFilter(method="filter_building",
                                          label=_("Building code: its handlers and its district's"))
 

@@ -51,14 +51,16 @@ def prepare_photo(photo, *, max_side: int, max_bytes: int) -> ContentFile:
     if not data:
         raise ValidationError(_("The photo file is empty."), code="photo_empty")
     not_an_image = ValidationError(_("The photo must be a JPEG, PNG or WebP image."), code="photo_format")
+    too_many_pixels = ValidationError(_("The photo has too many pixels."), code="photo_pixels")
     try:
-        with Image.open(io.BytesIO(data)) as probe:
+        # Opening reads the header only: the size is known before any pixel is decoded.
+        with Image.open(io.BytesIO(data), formats=sorted(PHOTO_FORMATS)) as probe:
             if probe.format not in PHOTO_FORMATS:
                 raise not_an_image
             if probe.width * probe.height > PHOTO_MAX_PIXELS:
-                raise ValidationError(_("The photo has too many pixels."), code="photo_pixels")
+                raise too_many_pixels
             probe.verify()
-        with Image.open(io.BytesIO(data)) as image:
+        with Image.open(io.BytesIO(data), formats=sorted(PHOTO_FORMATS)) as image:
             image.load()
             image = ImageOps.exif_transpose(image)
             if image.mode in ("RGBA", "LA", "P", "PA"):
@@ -73,7 +75,11 @@ def prepare_photo(photo, *, max_side: int, max_bytes: int) -> ContentFile:
             image.save(out, format="JPEG", quality=85, optimize=True)  # no exif=: nothing carried over
     except ValidationError:
         raise
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+    except Image.DecompressionBombError:
+        # Pillow's own limit (``Image.MAX_IMAGE_PIXELS``, whatever it is set to) refuses at open, before
+        # ours can look: the photo is over a pixel limit of this server, so it has too many pixels.
+        raise too_many_pixels from None
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
         raise not_an_image from None
     return ContentFile(out.getvalue(), name="photo.jpg")
 

@@ -48,6 +48,22 @@ AUDIENCE_FIELDS = ("buildings", "floors", "industries", "min_employees", "max_em
                    "enterprises")
 
 
+class NoticeMovedOn(ValidationError):
+    """The notice is no longer in the state the action needs: it was published, withdrawn or taken
+    off the schedule meanwhile (another tab, a colleague, the scheduler). Pages say so and show the
+    notice as it is now."""
+
+
+def _moved_on(notice: Notice, otherwise: str) -> NoticeMovedOn:
+    """The refusal for an action ``notice``'s status no longer allows; ``otherwise`` for a draft or a
+    scheduled notice."""
+    if notice.status == NoticeStatus.PUBLISHED:
+        return NoticeMovedOn(_("This notice is already published."), code="published")
+    if notice.status == NoticeStatus.WITHDRAWN:
+        return NoticeMovedOn(_("This notice is already withdrawn."), code="withdrawn")
+    return NoticeMovedOn(otherwise, code=notice.status)
+
+
 # ----------------------------------------------------------------------------------------------
 # Checks
 
@@ -240,7 +256,7 @@ def schedule(*, actor, notice: Notice, publish_at) -> Notice:
     publishes it then."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
-        raise ValidationError(_("Only a draft can be scheduled."))
+        raise _moved_on(notice, _("Only a draft can be scheduled."))
     if publish_at is None or publish_at <= timezone.now():
         raise ValidationError({"publish_at": _("Choose a time in the future.")})
     notice.status = NoticeStatus.SCHEDULED
@@ -254,7 +270,7 @@ def schedule(*, actor, notice: Notice, publish_at) -> Notice:
 def unschedule(*, actor, notice: Notice) -> Notice:
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status != NoticeStatus.SCHEDULED:
-        raise ValidationError(_("This notice is not scheduled."))
+        raise _moved_on(notice, _("This notice is not scheduled."))
     notice.status = NoticeStatus.DRAFT
     notice.publish_at = None
     notice.save(update_fields=["status", "publish_at", "updated_at"])
@@ -324,7 +340,7 @@ def publish(*, actor, notice: Notice, now=None) -> Notice:
     now = now or timezone.now()
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
-        raise ValidationError(_("Only a draft or a scheduled notice can be published."))
+        raise _moved_on(notice, _("Only a draft or a scheduled notice can be published."))
     rule, _created = AudienceRule.objects.get_or_create(notice=notice)
     rule.notice = notice
     spec = spec_of(rule)
@@ -357,7 +373,7 @@ def withdraw(*, actor, notice: Notice, reason: str = "") -> Notice:
     staff see it as withdrawn."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
     if notice.status != NoticeStatus.PUBLISHED:
-        raise ValidationError(_("Only a published notice can be withdrawn."))
+        raise _moved_on(notice, _("Only a published notice can be withdrawn."))
     notice.status = NoticeStatus.WITHDRAWN
     notice.withdrawn_at = timezone.now()
     notice.withdrawn_reason = (reason or "").strip()[:200]

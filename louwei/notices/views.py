@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -156,18 +156,28 @@ def preview(request):
     return render(request, "notices/_preview.html", {"counts": counts, "audience": audience})
 
 
+def _moved_on(request, notice, error: services.NoticeMovedOn):
+    """The notice changed state under the person's feet: say so on its page (htmx: a 409 with the message)."""
+    message = " ".join(error.messages)
+    if request.htmx:
+        return HttpResponse(message, status=409, content_type="text/plain; charset=utf-8")
+    messages.error(request, message)
+    return redirect("notices:detail", notice.pk)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def publish(request, pk):
     notice = _writable_notice(request, pk)
-    form = ScheduleForm(request.POST or None) if request.POST.get("when") == "later" else ScheduleForm()
+    when = request.POST.get("when")
+    form = ScheduleForm(request.POST) if request.method == "POST" and when == "later" else ScheduleForm()
     if request.method == "POST":
         try:
-            if request.POST.get("when") == "cancel":
+            if when == "cancel":
                 services.unschedule(actor=request.user, notice=notice)
                 messages.success(request, _("Back to draft."))
                 return redirect("notices:detail", notice.pk)
-            if request.POST.get("when") == "later":
+            if when == "later":
                 if form.is_valid():
                     services.schedule(actor=request.user, notice=notice, publish_at=form.cleaned_data["publish_at"])
                     messages.success(request, _("Scheduled."))
@@ -176,7 +186,9 @@ def publish(request, pk):
                 services.publish(actor=request.user, notice=notice)
                 messages.success(request, _("Published."))
                 return redirect("notices:detail", notice.pk)
-        except ValidationError as error:
+        except services.NoticeMovedOn as error:
+            return _moved_on(request, notice, error)
+        except ValidationError as error:  # the schedule's own field: the form is bound here
             apply_validation_error(form, error)
     rule = notice.audience if hasattr(notice, "audience") else None
     counts = queries.audience_preview(queries.spec_of(rule)) if rule else None
@@ -194,8 +206,8 @@ def withdraw(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             services.withdraw(actor=request.user, notice=notice, reason=form.cleaned_data["reason"])
-        except ValidationError as error:
-            apply_validation_error(form, error)
+        except services.NoticeMovedOn as error:
+            return _moved_on(request, notice, error)
         else:
             messages.success(request, _("Withdrawn."))
             return redirect("notices:detail", notice.pk)

@@ -32,7 +32,8 @@ import zoneinfo
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from .models import (
@@ -98,13 +99,20 @@ def language_of(user) -> str:
     return lang if lang in EMAIL_LANGUAGES else EMAIL_LANGUAGES[0]
 
 
+def _render_text(name: str, context: dict) -> str:
+    """A plain-text template (a subject, a text body): nothing in it is HTML-escaped."""
+    return get_template(name).template.render(Context(context, autoescape=False))
+
+
 def _render_mail(user, template: str, context: dict) -> EmailMultiAlternatives:
     lang = language_of(user)
     context = {**context, "user": user, "site_url": settings.SITE_URL}
+    folder = f"notifications/email/{lang}"
     with translation.override(lang):
-        subject = " ".join(render_to_string(f"notifications/email/{lang}/{template}_subject.txt", context).split())
-        text = render_to_string(f"notifications/email/{lang}/{template}.txt", context)
-        html = render_to_string(f"notifications/email/{lang}/{template}.html", context)
+        # Plain text on one line: "R&D" stays "R&D", and no line break can start another header.
+        subject = " ".join(_render_text(f"{folder}/{template}_subject.txt", context).split())
+        text = _render_text(f"{folder}/{template}.txt", context)
+        html = render_to_string(f"{folder}/{template}.html", context)
     mail = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
     mail.attach_alternative(html, "text/html")
     return mail

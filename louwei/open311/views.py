@@ -25,11 +25,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from django_ratelimit.core import is_ratelimited
 
+from louwei.accounts import ratelimit
 from louwei.buildings.models import Enterprise, Floor, Occupancy, PartyCommittee
 from louwei.cases import services as case_services
 from louwei.cases.models import Channel
@@ -44,20 +46,24 @@ SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-29T00:00:00+08:00"  # the date of this endpoint's last change of behaviour
 MAX_DESCRIPTION = 2000  # Case.description; the standard allows 4000, we say so in the error
 MAX_SPAN = datetime.timedelta(days=90)  # GeoReport v2: a search spans at most 90 days (the default)
+DAY = datetime.timedelta(days=1)
 DEFAULT_RATE = "60/m"  # POST requests per key; ``LOUWEI_OPEN311_RATE`` overrides
 ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]+)\](\[\])?$")
 ENTERPRISE_ATTRIBUTE = "enterprise_uscc"
 
 
 class Open311Error(Exception):
-    def __init__(self, status: int, *descriptions):
+    def __init__(self, status: int, *descriptions, retry_after: int = 0):
         super().__init__(*descriptions)
         self.status = status
         self.descriptions = [str(d) for d in descriptions]
+        self.retry_after = retry_after
 
 
 def endpoint(*methods):
-    """An Open311 method: checks the format and the HTTP method, renders :class:`Open311Error` as errors."""
+    """An Open311 method: checks the format and the HTTP method (405 in the format, with ``Allow``),
+    renders :class:`Open311Error` as errors. Exempt from the CSRF check: Open311 clients authenticate by
+    ``api_key``, never by a session cookie, so a wrong method gets this 405, not Django's HTML 403."""
 
     def decorate(view):
         @wraps(view)
@@ -73,9 +79,9 @@ def endpoint(*methods):
             try:
                 return view(request, *args, fmt=fmt, **kwargs)
             except Open311Error as error:
-                return formats.errors(fmt, error.status, *error.descriptions)
+                return ratelimit.retry_after(formats.errors(fmt, error.status, *error.descriptions), error.retry_after)
 
-        return wrapper
+        return csrf_exempt(wrapper)
 
     return decorate
 
@@ -85,14 +91,25 @@ def _param(data, name: str) -> str:
 
 
 def _client(request, data, *, required: bool) -> ClientKey | None:
-    """The client's key from ``api_key``: 403 if it is missing (when required), unknown or revoked."""
+    """The client's key from ``api_key``: 403 if it is missing (when required), unknown or revoked.
+    An unknown or revoked key counts as a failed attempt of the client's address; after
+    ``LOUWEI_LOGIN_RATE`` of them the address is locked out (429, even with a valid key) for a while
+    (``louwei.accounts.ratelimit``)."""
     secret = _param(data, "api_key")
     if not secret:
         if required:
             raise Open311Error(403, _("api_key is required: ask the district for an API key."))
         return None
+    wait = ratelimit.locked(request, ratelimit.OPEN311_KEY)
+    if wait:
+        minutes = ratelimit.minutes(wait)
+        raise Open311Error(429, ngettext(
+            "Too many invalid api_key attempts from this address. Try again in %(minutes)d minute.",
+            "Too many invalid api_key attempts from this address. Try again in %(minutes)d minutes.", minutes,
+        ) % {"minutes": minutes}, retry_after=wait)
     key = keys.check(secret)
     if key is None:
+        ratelimit.failed(request, ratelimit.OPEN311_KEY)
         raise Open311Error(403, _("Invalid api_key: unknown or revoked."))
     return key
 
@@ -240,9 +257,18 @@ def _when(value: str, name: str, *, end: bool) -> datetime.datetime | None:
                            % {"name": name})
     if day is not None:
         moment = datetime.datetime.combine(day, datetime.time.max if end else datetime.time.min)
-        return timezone.make_aware(moment)
-    if timezone.is_naive(moment):
+        moment = timezone.make_aware(moment)
+    elif timezone.is_naive(moment):
         raise Open311Error(400, _("%(name)s must include its time zone (Z or +08:00).") % {"name": name})
+    # The search reaches MAX_SPAN (and a day) either side and the database works in UTC: refuse what
+    # would leave the calendar's years 1–9999 there (an OverflowError, a 500, otherwise).
+    try:
+        for edge in (moment - MAX_SPAN - DAY, moment + MAX_SPAN + DAY):
+            edge.astimezone(datetime.timezone.utc)
+            timezone.localtime(edge)
+    except OverflowError:
+        raise Open311Error(400, _("%(name)s is out of range: give a date between the years 2 and 9998.")
+                           % {"name": name}) from None
     return moment
 
 
@@ -283,7 +309,7 @@ def _search(request, fmt):
         end = start + MAX_SPAN
     if start > end:
         raise Open311Error(400, _("start_date must be before end_date."))
-    if end - start > MAX_SPAN + datetime.timedelta(days=1):
+    if end - start > MAX_SPAN + DAY:
         raise Open311Error(400, _("A search may span at most 90 days."))
 
     cases = queries.search(queryset, categories=categories, start=start, end=end, statuses=statuses)
@@ -416,7 +442,6 @@ def _create(request, fmt):
     }])
 
 
-@csrf_exempt
 @endpoint("GET", "POST")
 def requests(request, fmt):
     """GET: search requests (a key needed, see :func:`_reader`); POST: file one (a key needed)."""

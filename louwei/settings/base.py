@@ -29,7 +29,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "louwei.accounts.admin_site.AdminConfig",  # django.contrib.admin, its login locked out like ours
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

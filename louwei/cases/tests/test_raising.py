@@ -204,6 +204,16 @@ def test_a_file_that_is_not_an_image_is_refused(client, site):
     assert not Case.objects.exists() and not CasePhoto.objects.exists()
 
 
+def test_a_photo_of_too_many_pixels_is_refused_as_such(client, site):
+    """20000×20000 pixels in a few hundred bytes: Pillow refuses it at open; the visitor reads why."""
+    from louwei.testing.images import huge_png
+
+    response = client.post(raise_url(site.f3), case_data(photos=[huge_png()]))
+    assert response.status_code == 200
+    assert "照片像素过多。" in " ".join(response.context["form"].errors.get("photos", []))
+    assert not Case.objects.exists() and not CasePhoto.objects.exists()
+
+
 def test_the_honeypot_writes_nothing(client, site):
     response = client.post(raise_url(site.f3), case_data(website="http://spam.example"))
     assert response.status_code == 400

@@ -1,6 +1,8 @@
 """E-mail delivery: quiet hours, the daily digest, the person's language, retries without duplicates."""
 
 import datetime
+import email
+import email.policy
 import zoneinfo
 
 import pytest
@@ -172,3 +174,20 @@ def test_each_digest_person_gets_one_email_with_only_their_messages(django_captu
     assert "只给A" not in by_address["b@example.cn"].body
     assert by_address["a@example.cn"].subject == "【楼委通知】每日摘要：2 条新通知"
     assert by_address["b@example.cn"].subject == "[Louwei] Daily digest: 1 new notification"
+
+
+@pytest.mark.parametrize("language, prefix", [("zh-hans", "【楼委通知】"), ("en", "[Louwei] ")])
+def test_subjects_are_plain_text_on_one_line(django_capture_on_commit_callbacks, language, prefix):
+    """A subject is not HTML: "R&D" arrives as "R&D", not "R&amp;D"; a line break in a title never
+    starts a new header. The HTML part stays escaped."""
+    user = UserFactory(email="rd@example.cn", language=language)
+    title = "R&D <实验室> \"开放日\" & 'O'Neil'\r\nBcc: evil@example.com"
+    with freeze_time(at(2026, 11, 29, 12, 0)), django_capture_on_commit_callbacks(execute=True):
+        services.notify(event="notice.published", recipients=[user], title=title, key="n:rd")
+    (sent,) = mail.outbox
+    assert sent.subject == prefix + "R&D <实验室> \"开放日\" & 'O'Neil' Bcc: evil@example.com"
+    parsed = email.message_from_bytes(sent.message().as_bytes(), policy=email.policy.default)
+    assert parsed["Subject"].strip() == sent.subject and parsed["Bcc"] is None and sent.bcc == []
+    assert "R&D <实验室>" in sent.body
+    html, _type = sent.alternatives[0]
+    assert "R&amp;D &lt;实验室&gt;" in html
