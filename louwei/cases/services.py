@@ -465,26 +465,33 @@ def _dispatch(case: Case, handler: Handler, *, actor, now) -> CaseEvent:
     return event
 
 
-def _new_deadlines(case: Case, urgency: str, now) -> None:
-    """The urgency changes; the deadlines follow it, unless the case was closed before (a reopened
-    case keeps its first deadline: docs/metrics.md)."""
-    case.urgency = urgency
-    if case.first_closed_at is not None:
-        return
-    case.respond_by, case.due_at = deadlines.deadlines_for(urgency, case.submitted_at)
-    if case.due_at > now:  # no longer overdue, not yet reminded
+def _move_due(case: Case, due_at: datetime.datetime, now) -> None:
+    """The resolution deadline moves to ``due_at``; a case no longer past it is no longer overdue
+    nor escalated, and its handler is reminded again when the new 80 % comes."""
+    case.due_at = due_at
+    if case.due_at > now:
         case.overdue_at = None
         case.escalation_level = 0
         if deadlines.reminder_at(case) > now:
             case.reminded_at = None
 
 
+def _new_deadlines(case: Case, urgency: str, now) -> None:
+    """The urgency changes; the resolution deadline follows it, unless the case was closed before
+    (a reopened case keeps its first deadline). The response deadline stays: the response is
+    given by now, and keeps its judgement (docs/metrics.md)."""
+    case.urgency = urgency
+    if case.first_closed_at is not None:
+        return
+    _move_due(case, deadlines.deadlines_for(urgency, case.submitted_at)[1], now)
+
+
 @transaction.atomic
 def accept(*, actor, case: Case, urgency: str | None = None, handler: Handler | None = None,
            note: str = "") -> Case:
     """立案: submitted|referred → accepted; with ``handler``, dispatched at once (one event each).
-    A new ``urgency`` recomputes the deadlines from the time of submission (a case closed before
-    keeps its first deadline)."""
+    A new ``urgency`` recomputes the resolution deadline from the time of submission (a case closed
+    before keeps its first deadline; the response deadline never moves)."""
     case = _lock(case)
     _check(actor, "accept", case)
     if urgency and urgency not in Urgency.values:
