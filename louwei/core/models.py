@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class AuditEvent(models.Model):
@@ -57,13 +58,13 @@ class CalendarYear(models.Model):
     on the year's public holidays (国务院办公厅关于…部分节假日安排的通知). A year entered here
     overrides the ``chinese_calendar`` package's table for that year (``louwei.core.workdays``)."""
 
-    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    year = models.PositiveSmallIntegerField(pgettext_lazy("official calendar", "year"), unique=True)
     notice = models.CharField(_("State Council notice"), max_length=100)
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        verbose_name=_("entered by"),
+        verbose_name=pgettext_lazy("official calendar", "entered by"),
     )
-    entered_at = models.DateTimeField(_("entered"), default=timezone.now)
+    entered_at = models.DateTimeField(pgettext_lazy("official calendar", "entered"), default=timezone.now)
 
     class Meta:
         verbose_name = _("official calendar year")
@@ -87,10 +88,10 @@ class CalendarDay(models.Model):
     (weekend days inside the holiday included), or a make-up working day on a weekend (调休)."""
 
     calendar = models.ForeignKey(CalendarYear, on_delete=models.CASCADE, related_name="days",
-                                 verbose_name=_("year"))
-    day = models.DateField(_("day"), unique=True)
-    kind = models.CharField(_("kind"), max_length=4, choices=DayKind.choices)
-    name = models.CharField(_("name"), max_length=30, blank=True)
+                                 verbose_name=pgettext_lazy("official calendar", "year"))
+    day = models.DateField(pgettext_lazy("official calendar", "day"), unique=True)
+    kind = models.CharField(pgettext_lazy("official calendar", "kind"), max_length=4, choices=DayKind.choices)
+    name = models.CharField(pgettext_lazy("official calendar", "name"), max_length=30, blank=True)
 
     class Meta:
         verbose_name = _("official calendar day")

@@ -118,7 +118,8 @@ def _refresh(state: _Entered | None) -> _Entered:
     version = tuple(CalendarYear.objects.order_by("year").values_list("year", "entered_at"))
     if state is None or state.version != version:
         days: dict[int, tuple[set, set]] = {year: (set(), set()) for year, _at in version}
-        for year, day, kind in CalendarDay.objects.values_list("calendar__year", "day", "kind"):
+        rows = CalendarDay.objects.values_list("calendar__year", "day", "kind") if version else ()
+        for year, day, kind in rows:
             if year in days:
                 days[year][kind == DayKind.WORK].add(day)
         years = {year: EnteredYear(year, frozenset(off), frozenset(work)) for year, (off, work) in days.items()}
@@ -193,15 +194,21 @@ def is_working_day(day: datetime.date) -> bool:
     return _package_is_working_day(day)
 
 
+def days_of(year: int):
+    """Every date of ``year``, in order."""
+    day = datetime.date(year, 1, 1)
+    while day.year == year:
+        yield day
+        day += ONE_DAY
+
+
 def working_days_per_month(year: int, off, work) -> list[int]:
     """How many working days each month of ``year`` has with the days ``off`` and the make-up
     working days ``work`` (sets of dates): twelve numbers."""
     calendar = EnteredYear(year, frozenset(off), frozenset(work))
     counts = [0] * 12
-    day = datetime.date(year, 1, 1)
-    while day.year == year:
+    for day in days_of(year):
         counts[day.month - 1] += calendar.is_working_day(day)
-        day += ONE_DAY
     return counts
 
 

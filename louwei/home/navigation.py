@@ -139,6 +139,8 @@ class Navigation:
 
         self._add_case_figures(add, staff)
         self._add_case_settings(add)
+        if access.can_nationwide(self.user, access.Action.CALENDAR_MANAGE):
+            add("holidays", _("Holidays"), _reverse("holidays:index"), "calendar")
 
         add("library", _("Policy library"), _reverse("library:index"), "search")
         add("inbox", _("Inbox"), _reverse("notifications:inbox"), "inbox")

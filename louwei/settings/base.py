@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "louwei.notifications",
     "louwei.notices",
     "louwei.library",
+    "louwei.holidays",
     "louwei.cases",
     "louwei.open311",
     "louwei.api",
