@@ -24,14 +24,15 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from louwei.accounts.models import Role, RoleKind
 from louwei.buildings.models import Occupancy
 from louwei.core.uploads import removes_files_on_failure
+from louwei.core import workdays
 from louwei.core.audit import record
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_phone
@@ -889,6 +890,65 @@ def check_deadlines(*, now: datetime.datetime | None = None) -> dict:
             return True
         counts["unanswered"] += _system_step(pk, unanswered)
     return counts
+
+
+# --- The official calendar changed (a background task calls this) ------------------------------
+
+
+def recompute_deadlines(*, year: int, now: datetime.datetime | None = None) -> dict:
+    """A year of the official calendar was entered or corrected: move the deadlines of the open
+    cases that run over that year, recomputed from their time of submission and the rule of their
+    urgency (``deadlines.deadlines_for``). As when a case is accepted with a new urgency: the
+    response deadline moves only while nobody has responded (a response given keeps its
+    judgement) and the resolution deadline only while the case was never closed (a reopened case
+    keeps its first deadline; docs/metrics.md). Each case that moves gets a public
+    ``deadline_moved`` event and an audit record, and its figures move with it, in its own short
+    transaction. Idempotent: a second run moves nothing. Returns counts."""
+    now = now or timezone.now()
+    workdays.forget()  # read the calendar as it is in the database now, not this process's copy
+    zone = workdays.tz()
+    start = datetime.datetime(year, 1, 1, tzinfo=zone)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    # A deadline computed before the year begins never looked at its days: it cannot move.
+    candidates = Case.objects.filter(status__in=OPEN_STATUSES, submitted_at__lt=end).filter(
+        Q(first_closed_at__isnull=True, due_at__gte=start) | Q(responded_at__isnull=True, respond_by__gte=start)
+    ).order_by("pk").values_list("pk", flat=True)
+    counts = {"checked": 0, "moved": 0}
+
+    def move(case):
+        if not case.is_open:
+            return False
+        respond_by, due_at = deadlines.deadlines_for(case.urgency, case.submitted_at)
+        moved = {}
+        before = figures.snapshot(case)
+        if case.responded_at is None and respond_by != case.respond_by:
+            moved["respond_by"] = (case.respond_by, respond_by)
+            case.respond_by = respond_by
+        if case.first_closed_at is None and due_at != case.due_at:
+            moved["due_at"] = (case.due_at, due_at)
+            _move_due(case, due_at, now)
+        if not moved:
+            return False
+        case.save()
+        shown = moved.get("due_at") or moved["respond_by"]
+        _event(case, EventKind.DEADLINE_MOVED, at=now, data={
+            "year": year, **{name: [timezone.localtime(old).isoformat(), timezone.localtime(new).isoformat()]
+                             for name, (old, new) in moved.items()}},
+            text=_("The official calendar of %(year)d was entered: the deadline moves from %(old)s to %(new)s.")
+            % {"year": year, "old": _when(shown[0]), "new": _when(shown[1])})
+        figures.record_change(before, case)
+        record(None, "case.deadline_moved", case, year=year,
+               **{name: [old, new] for name, (old, new) in moved.items()})
+        return True
+
+    for pk in list(candidates):
+        counts["checked"] += 1
+        counts["moved"] += _system_step(pk, move)
+    return counts
+
+
+def _when(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 # --- Configuration (categories, deadlines, handlers and their staff) ---------------------------
