@@ -21,11 +21,13 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import formats, timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
@@ -930,20 +932,27 @@ def recompute_deadlines(*, year: int, now: datetime.datetime | None = None) -> d
         if not moved:
             return False
         case.save()
-        shown = moved.get("due_at") or moved["respond_by"]
+        if "due_at" in moved:
+            text = _("The official calendar of %(year)d was entered: the deadline moves from %(old)s to %(new)s.")
+        else:
+            text = _("The official calendar of %(year)d was entered: the response deadline moves from %(old)s to "
+                     "%(new)s.")
+        old, new = moved.get("due_at") or moved["respond_by"]
         _event(case, EventKind.DEADLINE_MOVED, at=now, data={
-            "year": year, **{name: [timezone.localtime(old).isoformat(), timezone.localtime(new).isoformat()]
-                             for name, (old, new) in moved.items()}},
-            text=_("The official calendar of %(year)d was entered: the deadline moves from %(old)s to %(new)s.")
-            % {"year": year, "old": _when(shown[0]), "new": _when(shown[1])})
+            "year": year, **{name: [timezone.localtime(a).isoformat(), timezone.localtime(b).isoformat()]
+                             for name, (a, b) in moved.items()}},
+            text=text % {"year": year, "old": _when(old), "new": _when(new)})
         figures.record_change(before, case)
         record(None, "case.deadline_moved", case, year=year,
                **{name: [old, new] for name, (old, new) in moved.items()})
         return True
 
-    for pk in list(candidates):
-        counts["checked"] += 1
-        counts["moved"] += _system_step(pk, move)
+    # The timeline's text is written once, for everyone: in the site's language, whatever the
+    # language of the process that runs this (a worker, or a request with the immediate backend).
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk in list(candidates):
+            counts["checked"] += 1
+            counts["moved"] += _system_step(pk, move)
     return counts
 
 

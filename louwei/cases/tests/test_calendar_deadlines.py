@@ -154,3 +154,17 @@ def test_entering_the_year_enqueues_the_work_and_the_worker_does_it(world, djang
     assert case.due_at == at(2027, 1, 4, 18, 0)
     assert sorted(enqueued.values_list("status", flat=True)) == ["READY", "SUCCESSFUL"]
     assert DBTaskResult.objects.get(pk=later.pk).status == "READY"  # its time has not come yet
+
+
+def test_only_the_response_deadline_moves_while_nobody_has_answered(world):
+    """Utilities: 4 working hours to respond, capped by the 24 hours to resolve, round the clock."""
+    case = raise_at(world, "2026-12-31 16:00:00+08:00", code="lifts")
+    assert case.respond_by == at(2027, 1, 1, 11, 0) and case.due_at == at(2027, 1, 1, 16, 0)
+    enter_2027()
+    with freeze_time("2026-12-31 17:00:00+08:00"):
+        assert recompute_deadlines.call(2027)["moved"] == 1
+    case.refresh_from_db()
+    assert case.respond_by == case.due_at == at(2027, 1, 1, 16, 0)  # 4 January 11:00, capped
+    event = case.events.get(kind=EventKind.DEADLINE_MOVED)
+    assert set(event.data) == {"year", "respond_by"} and "响应时限" in event.text
+    assert rebuilt_equals_kept()
