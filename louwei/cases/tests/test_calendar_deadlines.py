@@ -132,16 +132,15 @@ def test_an_overdue_case_given_more_time_is_no_longer_overdue(world, django_capt
     assert rebuilt_equals_kept()
 
 
-def test_entering_the_year_enqueues_the_work_and_the_worker_does_it(world, django_capture_on_commit_callbacks,
-                                                                       settings):
-    """The page's service only announces the change; the worker moves the deadlines (twice: at once,
-    and once every process has had time to see the new year)."""
+@pytest.mark.django_db(transaction=True)  # the worker closes its connection when it is done
+def test_entering_the_year_enqueues_the_work_and_the_worker_does_it(world, settings):
+    """The page's service only announces the change, on commit; the worker moves the deadlines
+    (twice: at once, and once every process has had time to see the new year)."""
     settings.LOUWEI_CALENDAR_CHECK_SECONDS = 30
     case = raise_at(world, "2026-12-11 10:00:00+08:00", code="policy-support")
     with freeze_time("2026-12-12 09:00:00+08:00"):
-        with django_capture_on_commit_callbacks(execute=True):
-            holidays.save_year(actor=world.district, year=2027, days_off=MADE_UP_OFF, working_days=MADE_UP_WORK,
-                               notice="测试通知")
+        holidays.save_year(actor=world.district, year=2027, days_off=MADE_UP_OFF, working_days=MADE_UP_WORK,
+                           notice="测试通知")
         case.refresh_from_db()
         assert case.due_at == at(2027, 1, 1, 18, 0)  # not in the request
         enqueued = DBTaskResult.objects.filter(task_path="louwei.cases.tasks.recompute_deadlines")
