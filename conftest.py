@@ -24,6 +24,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _fresh_calendar():
+    """Each test reads the official calendar's entered years from its own database, not from the
+    copy a previous test's (rolled back) database left in this process."""
+    from louwei.core import workdays
+
+    workdays.forget()
+    yield
+    workdays.forget()
+
+
 def _is_transactional(item) -> bool:
     marker = item.get_closest_marker("django_db")
     if marker is not None and marker.kwargs.get("transaction"):

@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("louwei.notices.urls")),
     path("", include("louwei.library.urls")),
     path("", include("louwei.cases.urls")),
+    path("", include("louwei.holidays.urls")),
     path("open311/", include("louwei.open311.urls")),
     path("api/v1/", include("louwei.api.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

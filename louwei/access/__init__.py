@@ -50,14 +50,20 @@ class Action:
     # The staff health page: the installation's database, cache, task queue and periodic jobs, and
     # the notification failures of the district's buildings; target: the district.
     SYSTEM_HEALTH = "system.health"
+    # The official working-day calendar is the State Council's, the same for the whole country:
+    # asked with ``can_nationwide`` (no target), granted by roles with a district scope only.
+    CALENDAR_MANAGE = "calendar.manage"  # enter or correct a year's days off and make-up working days
 
     ALL = (
         BUILDING_VIEW, BUILDING_EDIT, ENTERPRISE_VIEW, ENTERPRISE_CREATE, ENTERPRISE_EDIT, OCCUPANCY_MANAGE,
         ROSTER_IMPORT, ROSTER_EXPORT, COMMITTEE_MANAGE, POSTER_PRINT, AUDIT_VIEW,
         NOTICE_VIEW, NOTICE_WRITE, NOTICE_RELAY,
         CASE_VIEW, CASE_RAISE_FOR, CASE_ANSWER, CASE_TRIAGE, CASE_FIGURES, CASE_CONFIGURE,
-        SYSTEM_HEALTH,
+        SYSTEM_HEALTH, CALENDAR_MANAGE,
     )
+
+    # Actions on what belongs to no district, building or floor (``can_nationwide``).
+    NATIONWIDE = frozenset({CALENDAR_MANAGE})
 
     # Actions a floor role has on its whole building, to open its (floor-filtered) staff pages.
     PARTIAL_BUILDING = frozenset({BUILDING_VIEW, NOTICE_VIEW, CASE_VIEW})
@@ -72,8 +78,9 @@ GRANTS: dict[str, frozenset[str]] = {
     # Relaying a notice in person and answering a floor's cases first are the floor leader's own
     # duties, nobody else's (the committee takes a case over by accepting it).
     RoleKind.DISTRICT_STAFF: frozenset(set(A.ALL) - _FLOOR_DUTIES),
-    # The health page is the district's (and the superusers'): its figures span the buildings.
-    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - _FLOOR_DUTIES - {A.SYSTEM_HEALTH}),
+    # The health page is the district's (and the superusers'): its figures span the buildings; and the
+    # country's calendar is kept by the district, not by each building.
+    RoleKind.COMMITTEE_SECRETARY: frozenset(set(A.ALL) - _FLOOR_DUTIES - {A.SYSTEM_HEALTH} - A.NATIONWIDE),
     RoleKind.COMMITTEE_MEMBER: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.AUDIT_VIEW, A.CASE_TRIAGE, A.CASE_FIGURES}),
     RoleKind.PROPERTY_STAFF: frozenset(_STAFF_READ | {A.ROSTER_EXPORT, A.CASE_FIGURES}),
     # A floor leader works on their floors; they see their building's staff pages
@@ -234,6 +241,21 @@ def can(user, action: str, target) -> bool:
             return True
         return enterprises(user, action).filter(pk=target.pk).exists()
     raise TypeError(f"no access rule for {type(target).__name__}")
+
+
+def can_nationwide(user, action: str) -> bool:
+    """May ``user`` do ``action`` to what is the same for the whole country (``Action.NATIONWIDE``:
+    the official working-day calendar)? Superusers, and roles with a district scope that grant it."""
+    if action not in A.NATIONWIDE:
+        raise ValueError(f"{action!r} is not a nationwide action")
+    s = scope(user, action)
+    return s.everything or bool(s.party_committees)
+
+
+def require_nationwide(user, action: str) -> None:
+    """Raise ``PermissionDenied`` (HTTP 403) unless ``can_nationwide(user, action)``."""
+    if not can_nationwide(user, action):
+        raise PermissionDenied(action)
 
 
 def require(user, action: str, target) -> None:

@@ -392,6 +392,7 @@ class EventKind(models.TextChoices):
     REMINDED = "reminded", _("Reminder sent")
     OVERDUE = "overdue", _("Overdue")
     ESCALATED = "escalated", _("Escalated")
+    DEADLINE_MOVED = "deadline_moved", _("Deadline moved")
 
 
 class CaseEvent(models.Model):

@@ -21,17 +21,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.db.models import Exists, OuterRef, Q
+from django.utils import formats, timezone
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
 from louwei.accounts.models import Role, RoleKind
 from louwei.buildings.models import Occupancy
 from louwei.core.uploads import removes_files_on_failure
+from louwei.core import workdays
 from louwei.core.audit import record
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_phone
@@ -465,26 +468,33 @@ def _dispatch(case: Case, handler: Handler, *, actor, now) -> CaseEvent:
     return event
 
 
-def _new_deadlines(case: Case, urgency: str, now) -> None:
-    """The urgency changes; the deadlines follow it, unless the case was closed before (a reopened
-    case keeps its first deadline: docs/metrics.md)."""
-    case.urgency = urgency
-    if case.first_closed_at is not None:
-        return
-    case.respond_by, case.due_at = deadlines.deadlines_for(urgency, case.submitted_at)
-    if case.due_at > now:  # no longer overdue, not yet reminded
+def _move_due(case: Case, due_at: datetime.datetime, now) -> None:
+    """The resolution deadline moves to ``due_at``; a case no longer past it is no longer overdue
+    nor escalated, and its handler is reminded again when the new 80 % comes."""
+    case.due_at = due_at
+    if case.due_at > now:
         case.overdue_at = None
         case.escalation_level = 0
         if deadlines.reminder_at(case) > now:
             case.reminded_at = None
 
 
+def _new_deadlines(case: Case, urgency: str, now) -> None:
+    """The urgency changes; the resolution deadline follows it, unless the case was closed before
+    (a reopened case keeps its first deadline). The response deadline stays: the response is
+    given by now, and keeps its judgement (docs/metrics.md)."""
+    case.urgency = urgency
+    if case.first_closed_at is not None:
+        return
+    _move_due(case, deadlines.deadlines_for(urgency, case.submitted_at)[1], now)
+
+
 @transaction.atomic
 def accept(*, actor, case: Case, urgency: str | None = None, handler: Handler | None = None,
            note: str = "") -> Case:
     """立案: submitted|referred → accepted; with ``handler``, dispatched at once (one event each).
-    A new ``urgency`` recomputes the deadlines from the time of submission (a case closed before
-    keeps its first deadline)."""
+    A new ``urgency`` recomputes the resolution deadline from the time of submission (a case closed
+    before keeps its first deadline; the response deadline never moves)."""
     case = _lock(case)
     _check(actor, "accept", case)
     if urgency and urgency not in Urgency.values:
@@ -882,6 +892,72 @@ def check_deadlines(*, now: datetime.datetime | None = None) -> dict:
             return True
         counts["unanswered"] += _system_step(pk, unanswered)
     return counts
+
+
+# --- The official calendar changed (a background task calls this) ------------------------------
+
+
+def recompute_deadlines(*, year: int, now: datetime.datetime | None = None) -> dict:
+    """A year of the official calendar was entered or corrected: move the deadlines of the open
+    cases that run over that year, recomputed from their time of submission and the rule of their
+    urgency (``deadlines.deadlines_for``). As when a case is accepted with a new urgency: the
+    response deadline moves only while nobody has responded (a response given keeps its
+    judgement) and the resolution deadline only while the case was never closed (a reopened case
+    keeps its first deadline; docs/metrics.md). Each case that moves gets a public
+    ``deadline_moved`` event and an audit record, and its figures move with it, in its own short
+    transaction. Idempotent: a second run moves nothing. Returns counts."""
+    now = now or timezone.now()
+    workdays.forget()  # read the calendar as it is in the database now, not this process's copy
+    zone = workdays.tz()
+    start = datetime.datetime(year, 1, 1, tzinfo=zone)
+    end = datetime.datetime(year + 1, 1, 1, tzinfo=zone)
+    # A deadline computed before the year begins never looked at its days: it cannot move.
+    candidates = Case.objects.filter(status__in=OPEN_STATUSES, submitted_at__lt=end).filter(
+        Q(first_closed_at__isnull=True, due_at__gte=start) | Q(responded_at__isnull=True, respond_by__gte=start)
+    ).order_by("pk").values_list("pk", flat=True)
+    counts = {"checked": 0, "moved": 0}
+
+    def move(case):
+        if not case.is_open:
+            return False
+        respond_by, due_at = deadlines.deadlines_for(case.urgency, case.submitted_at)
+        moved = {}
+        before = figures.snapshot(case)
+        if case.responded_at is None and respond_by != case.respond_by:
+            moved["respond_by"] = (case.respond_by, respond_by)
+            case.respond_by = respond_by
+        if case.first_closed_at is None and due_at != case.due_at:
+            moved["due_at"] = (case.due_at, due_at)
+            _move_due(case, due_at, now)
+        if not moved:
+            return False
+        case.save()
+        if "due_at" in moved:
+            text = _("The official calendar of %(year)d was entered: the deadline moves from %(old)s to %(new)s.")
+        else:
+            text = _("The official calendar of %(year)d was entered: the response deadline moves from %(old)s to "
+                     "%(new)s.")
+        old, new = moved.get("due_at") or moved["respond_by"]
+        _event(case, EventKind.DEADLINE_MOVED, at=now, data={
+            "year": year, **{name: [timezone.localtime(a).isoformat(), timezone.localtime(b).isoformat()]
+                             for name, (a, b) in moved.items()}},
+            text=text % {"year": year, "old": _when(old), "new": _when(new)})
+        figures.record_change(before, case)
+        record(None, "case.deadline_moved", case, year=year,
+               **{name: [old, new] for name, (old, new) in moved.items()})
+        return True
+
+    # The timeline's text is written once, for everyone: in the site's language, whatever the
+    # language of the process that runs this (a worker, or a request with the immediate backend).
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk in list(candidates):
+            counts["checked"] += 1
+            counts["moved"] += _system_step(pk, move)
+    return counts
+
+
+def _when(moment: datetime.datetime) -> str:
+    return formats.date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 # --- Configuration (categories, deadlines, handlers and their staff) ---------------------------

@@ -11,7 +11,7 @@ class CoreConfig(AppConfig):
         from django.db.models.signals import pre_save
 
         from . import converters, lookups
-        from .signals import clean_command_input, strip_text_fields
+        from .hooks import clean_command_input, strip_text_fields
 
         converters.register()
         lookups.register()

@@ -10,7 +10,7 @@ way in: everything that comes through the web (forms, the API, Open311) passes
 ``louwei.core.middleware`` (stripped from form and JSON bodies and headers, refused in a path or a
 query string); spreadsheet cells pass :func:`normalise`; every management command's arguments are
 stripped before it runs, and a model's text fields once more before any save
-(``louwei.core.signals``). Outputs (Excel, XML) strip what an older row may still hold:
+(``louwei.core.hooks``). Outputs (Excel, XML) strip what an older row may still hold:
 :func:`strip_controls`.
 """
 

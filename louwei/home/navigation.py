@@ -143,6 +143,8 @@ class Navigation:
             role.party_committee_id and access.Action.SYSTEM_HEALTH in access.GRANTS[role.kind] for role in self.roles
         ):
             add("health", _("System health"), _reverse("home:health"), "check")
+        if access.can_nationwide(self.user, access.Action.CALENDAR_MANAGE):
+            add("holidays", _("Holidays"), _reverse("holidays:index"), "calendar")
 
         add("library", _("Policy library"), _reverse("library:index"), "search")
         add("inbox", _("Inbox"), _reverse("notifications:inbox"), "inbox")

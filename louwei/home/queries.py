@@ -77,12 +77,14 @@ class Landing:
     buildings: list[Building] = field(default_factory=list)
     floors: list[FloorSummary] = field(default_factory=list)
     enterprises: list[EnterpriseSummary] = field(default_factory=list)
+    calendar_missing: list[int] = field(default_factory=list)  # years of the official calendar to enter: first
     cases: list = field(default_factory=list)  # each role's case queue, shown first
     case_figures: list = field(default_factory=list)  # (title, rates.Figures) of the person's own cases
 
     @property
     def is_empty(self) -> bool:
-        return not (self.district or self.buildings or self.floors or self.enterprises or self.cases)
+        return not (self.district or self.buildings or self.floors or self.enterprises or self.cases
+                    or self.calendar_missing)
 
 
 def district_section(user, page_number=None) -> DistrictSection | None:
@@ -185,9 +187,11 @@ def case_figures(user) -> list[tuple[str, object]]:
 def landing(user, page_number=None) -> Landing:
     """Everything a logged-in person's home page shows, section by section."""
     from louwei.cases.queries import landing_queues
+    from louwei.holidays.queries import missing_for
 
     return Landing(
         kinds=access.role_kinds(user),
+        calendar_missing=missing_for(user),
         cases=landing_queues(user),
         case_figures=case_figures(user),
         district=district_section(user, page_number),

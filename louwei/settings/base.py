@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "louwei.notifications",
     "louwei.notices",
     "louwei.library",
+    "louwei.holidays",
     "louwei.cases",
     "louwei.open311",
     "louwei.api",
@@ -194,6 +195,8 @@ LOUWEI_SENDING_STALE_MINUTES = int(os.environ.get("LOUWEI_SENDING_STALE_MINUTES"
 LOUWEI_TASK_STALE_HOURS = int(os.environ.get("LOUWEI_TASK_STALE_HOURS", "6"))
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
+# How often (seconds) each process checks whether a year of the official calendar was entered.
+LOUWEI_CALENDAR_CHECK_SECONDS = float(os.environ.get("LOUWEI_CALENDAR_CHECK_SECONDS", "30"))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
 LOUWEI_OPEN311_PUBLIC_READ = env_bool("LOUWEI_OPEN311_PUBLIC_READ", False)
 # Visitors raising cases without an account: per client address and per device (a signed cookie).

@@ -75,6 +75,7 @@ COLUMNS = {
     "cg": (A.CASE_FIGURES, "building"),
     "cc": (A.CASE_CONFIGURE, "building"),
     "sh": (A.SYSTEM_HEALTH, "district"),
+    "cl": (A.CALENDAR_MANAGE, "country"),  # no target: access.can_nationwide
 }
 
 # What each role may do to the targets of its own scope. Y = allowed, . = denied.
@@ -88,15 +89,16 @@ COLUMNS = {
 #   cv case.view @ building            cf case.view @ floor               ce case.view @ enterprise
 #   rf case.raise_for @ floor          ca case.answer @ floor             ct case.triage @ building
 #   cg case.figures @ building         cc case.configure @ building       sh system.health @ district
+#   cl calendar.manage (nationwide)
 GRANTED_TABLE = """
-                      bv  be  bf  ev  ec  ee  oe  ob  ri  rx  cm  pf  pb  av  nv  nw  nr  cv  cf  ce  rf  ca  ct  cg  cc  sh
-district_staff         Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y   Y
-committee_secretary    Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y   .
-committee_member       Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   Y   Y   .   .   Y   Y   Y   Y   .   Y   Y   .   .
-property_staff         Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   .   Y   .   .   Y   Y   Y   Y   .   .   Y   .   .
-floor_leader           Y   .   .   Y   .   .   .   .   .   .   .   Y   .   .   Y   .   Y   Y   Y   Y   Y   Y   .   .   .   .
-enterprise_contact     .   .   .   Y   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .   .
-employee               .   .   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
+                      bv  be  bf  ev  ec  ee  oe  ob  ri  rx  cm  pf  pb  av  nv  nw  nr  cv  cf  ce  rf  ca  ct  cg  cc  sh  cl
+district_staff         Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y   Y   Y
+committee_secretary    Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   Y   .   Y   Y   Y   Y   .   Y   Y   Y   .   .
+committee_member       Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   Y   Y   .   .   Y   Y   Y   Y   .   Y   Y   .   .   .
+property_staff         Y   .   .   Y   .   .   .   .   .   Y   .   Y   Y   .   Y   .   .   Y   Y   Y   Y   .   .   Y   .   .   .
+floor_leader           Y   .   .   Y   .   .   .   .   .   .   .   Y   .   .   Y   .   Y   Y   Y   Y   Y   Y   .   .   .   .   .
+enterprise_contact     .   .   .   Y   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   Y   .   .   .   .   .   .   .
+employee               .   .   .   Y   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .   .
 """
 # A floor leader sees their building's staff pages and notices (filtered to their floor), prints
 # their own floor's poster, not the whole building's, and relays notices on their floor only.
@@ -207,6 +209,7 @@ CASES = [
     if not (target_kind == "building" and place == "sibling")  # a building has no sibling part of itself
     # A district is the role's own district (the one holding its scope) or another one.
     and not (target_kind == "district" and place in ("sibling", "district"))
+    and not (target_kind == "country" and place != "own")  # the country is everyone's own
 ]
 
 
@@ -214,8 +217,14 @@ CASES = [
 @pytest.mark.parametrize(("kind", "action", "target_kind", "place"), CASES)
 def test_matrix(world, kind, action, target_kind, place):
     user = world.user_with(kind)
-    target = world.target(target_kind, place)
     expected = GRANTED[kind][(action, target_kind)] and REACH[kind][place]
+    if target_kind == "country":
+        assert access.can_nationwide(user, action) is expected
+        if not expected:
+            with pytest.raises(PermissionDenied):
+                access.require_nationwide(user, action)
+        return
+    target = world.target(target_kind, place)
 
     assert access.can(user, action, target) is expected
     if expected:
@@ -433,3 +442,17 @@ def test_roles_are_read_once_per_user_object(world, django_assert_num_queries):
     # A list is one query more, whatever the number of enterprises.
     with django_assert_num_queries(1):
         list(access.enterprises(user))
+
+
+@pytest.mark.django_db
+def test_nationwide_actions_for_superusers_and_nobody_without_a_live_role(world):
+    assert access.can_nationwide(UserFactory(is_superuser=True), A.CALENDAR_MANAGE)
+    assert not access.can_nationwide(UserFactory(is_superuser=True, is_active=False), A.CALENDAR_MANAGE)
+    for user in (AnonymousUser(), None, UserFactory()):
+        assert not access.can_nationwide(user, A.CALENDAR_MANAGE)
+    staff = world.user_with(RoleKind.DISTRICT_STAFF)
+    staff.roles.update(ended_at=timezone.now())
+    access.forget(staff)
+    assert not access.can_nationwide(staff, A.CALENDAR_MANAGE)
+    with pytest.raises(ValueError):
+        access.can_nationwide(staff, A.BUILDING_VIEW)  # a scoped action needs its target

@@ -220,6 +220,37 @@ def test_accept_with_handler_dispatches_at_once_and_urgency_recomputes(world):
     assert case.events.get(kind="accepted").data["urgency"] == {"from": "general", "to": "urgent"}
 
 
+def _passed_on_in_time_then_accepted_as_urgent(world):
+    """A general case passed on in time, then accepted as urgent: the case, its first response
+    deadline and the month's figures read after the acceptance."""
+    from louwei.cases import rates
+
+    with freeze_time("2026-11-30 10:00:00+08:00"):  # a Monday
+        case = raise_by(world)  # general: respond by Tuesday 18:00
+    respond_by = case.respond_by
+    with freeze_time("2026-11-30 14:00:00+08:00"):
+        case = services.pass_on(actor=world.leader, case=case)  # in time
+    with freeze_time("2026-11-30 15:00:00+08:00"):
+        case = services.accept(actor=world.secretary, case=case, urgency="urgent")
+        figures = rates.total(world.building, rates.period("month"))
+    return case, respond_by, figures
+
+
+def test_a_new_urgency_moves_only_the_resolution_deadline(world):
+    """docs/metrics.md: only ``due_at`` follows the urgency chosen at acceptance; a response
+    already given keeps its judgement."""
+    case, respond_by, _figures = _passed_on_in_time_then_accepted_as_urgent(world)
+    assert case.due_at == at(2026, 12, 1, 10, 0)  # 24 hours from submission
+    assert case.respond_by == respond_by == at(2026, 12, 1, 18, 0)
+    assert case.responded_at <= case.respond_by
+
+
+def test_a_response_in_time_stays_in_time_in_the_rates_when_the_urgency_changes(world):
+    _case, _respond_by, figures = _passed_on_in_time_then_accepted_as_urgent(world)
+    assert (figures.received, figures.responded, figures.responded_on_time) == (1, 1, 1)
+    assert figures.on_time_response_rate == 1.0
+
+
 def test_dispatch_only_to_a_handler_of_the_building_or_district(world):
     from louwei.testing.factories import HandlerFactory
 

@@ -21,6 +21,7 @@ from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import PartyCommittee
 from louwei.accounts import services as accounts_services
+from louwei.core import workdays
 from louwei.core.forms import apply_validation_error
 
 from .. import permissions, queries, services
@@ -63,7 +64,10 @@ def index(request):
     s = access.scope(request.user, Action.CASE_CONFIGURE)
     districts = PartyCommittee.objects.all() if s.everything else PartyCommittee.objects.filter(
         pk__in=s.party_committees)
+    may_manage_calendar = access.can_nationwide(request.user, Action.CALENDAR_MANAGE)
     return render(request, "cases/settings/index.html", {
+        "may_manage_calendar": may_manage_calendar,
+        "calendar_missing": workdays.missing_years() if may_manage_calendar else [],
         "categories": categories,
         "rules": [rules[u] for u in Urgency.values if u in rules],
         "districts": districts.order_by("code"),

@@ -12,6 +12,9 @@ import pytest
 
 from louwei.core import workdays
 
+# The calendar reads the years entered in the database first (none here: the package's tables).
+pytestmark = pytest.mark.django_db
+
 SH = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
