@@ -10,8 +10,12 @@ PREFIX_LENGTH = 8
 
 
 def new_secret() -> str:
-    """A fresh token: 43 URL-safe characters (256 random bits)."""
-    return secrets.token_urlsafe(32)
+    """A fresh token: 43 URL-safe characters (256 random bits), never starting with "-", which a shell
+    command (``revoke_api_token USERNAME PREFIX``) would read as an option."""
+    while True:
+        secret = secrets.token_urlsafe(32)
+        if not secret.startswith("-"):
+            return secret
 
 
 def hash_secret(secret: str) -> str:
