@@ -182,6 +182,10 @@ LOUWEI_PRODUCTION = False
 LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
+# `manage.py backup` writes its archives here unless --out says otherwise.
+LOUWEI_BACKUP_DIR = Path(os.environ.get("LOUWEI_BACKUP_DIR", VAR_DIR / "backups"))
+# The folder of pg_dump, pg_restore and psql for a PostgreSQL backup (default: found on the PATH).
+LOUWEI_PG_BINDIR = os.environ.get("LOUWEI_PG_BINDIR", "")
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
