@@ -555,8 +555,10 @@ def restore(
         raise BackupError(_("There is no file %(path)s.") % {"path": archive})
     connection = connections[using]
     media_root = Path(settings.MEDIA_ROOT)
-    media_root.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=media_root))  # mode 0700
+    if not check_only:
+        media_root.mkdir(parents=True, exist_ok=True)
+    # Mode 0700; inside MEDIA_ROOT so that moving the files in is a rename on one file system.
+    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=None if check_only else media_root))
     try:
         manifest = _unpack(archive, staging)
         _check_compatible(manifest, connection)

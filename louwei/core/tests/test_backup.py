@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -29,6 +30,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
 from django.utils import translation
+from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
 from louwei.accounts.models import User
@@ -37,6 +39,7 @@ from louwei.buildings.models import Floor
 from louwei.cases import services as case_services
 from louwei.committee.models import FloorLeader
 from louwei.core import backup
+from louwei.core.tasks import prune_task_results
 from louwei.notices import services as notice_services
 from louwei.notices.models import Notice
 from louwei.testing.factories import UserFactory, category
@@ -99,6 +102,10 @@ def rows(alias: str) -> dict[str, int]:
     return counts
 
 
+def ready_tasks() -> set[str]:
+    return {str(pk) for pk in DBTaskResult.objects.ready().values_list("id", flat=True)}
+
+
 def files_under(root: Path) -> dict[str, bytes]:
     return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
@@ -151,6 +158,9 @@ def test_a_backup_of_the_demo_restored_into_an_empty_database_works_as_before(
     session.force_login(contact)
     cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
     token = create_token(actor=None, user=secretary, name="backup").secret
+    cache.set("backup-test", "kept in the cache table", 3600)
+    prune_task_results.enqueue()
+    waiting = ready_tasks()
     before_rows = rows("default")
     before_files = files_under(Path(settings.MEDIA_ROOT))
     uploads = [attachment.file.name, *(photo.image.name for photo in case.photos.all())]
@@ -175,7 +185,7 @@ def test_a_backup_of_the_demo_restored_into_an_empty_database_works_as_before(
 
     media_root = restored_media()
     assert "is sound" in restore(archive, "--check")
-    assert connections[TARGET].introspection.table_names() == []  # --check changed nothing
+    assert connections[TARGET].introspection.table_names() == [] and not media_root.exists()  # --check changed nothing
     output = restore(archive)
 
     assert "as in the archive" in output
@@ -184,6 +194,8 @@ def test_a_backup_of_the_demo_restored_into_an_empty_database_works_as_before(
     assert not [p for p in media_root.iterdir() if p.name.startswith(".louwei-restore-")]
     with serving_from(TARGET):
         assert User.objects.count() == before_rows[User._meta.db_table]
+        assert ready_tasks() == waiting and waiting  # still there for a worker to run
+        assert cache.get("backup-test") == "kept in the cache table"
         returning = Client()
         returning.cookies[settings.SESSION_COOKIE_NAME] = cookie
         home = returning.get("/")
