@@ -21,7 +21,8 @@ after a restore on the same vendor, without ``rebuild_policy_index``.
 **A restore** unpacks the archive into a private folder inside ``MEDIA_ROOT`` (the same file
 system, so moving the files in is a rename), refusing any member that is not a plain file or
 folder under ``database/`` or ``media/``; checks every size and checksum, the format version, the
-vendor and that the code knows every migration the archive has applied; and only then, if the
+vendor, that the code knows every migration the archive has applied and that the database file can
+be read; and only then, if the
 database has no table and ``MEDIA_ROOT`` no file (or ``force``), replaces the database (SQLite:
 the backup API again, into the configured file; PostgreSQL: ``pg_restore`` piped into one ``psql
 --single-transaction``, which with ``force`` first drops what the schema holds, so a failure leaves
@@ -144,9 +145,10 @@ def backup(
         raise BackupError(_("%(path)s already exists.") % {"path": target})
     partial = target.with_name(target.name + ".partial")
     with tempfile.TemporaryDirectory(prefix=".louwei-backup-", dir=target.parent) as staging:
+        taken_at = timezone.now()
         snapshot = _DUMP[connection.vendor](connection, Path(staging))
         try:
-            manifest = _write_archive(partial, snapshot, connection.vendor, media_root)
+            manifest = _write_archive(partial, snapshot, connection.vendor, media_root, taken_at)
             os.replace(partial, target)
         finally:
             partial.unlink(missing_ok=True)
@@ -227,11 +229,11 @@ def _media_files(media_root: Path):
                 yield path
 
 
-def _write_archive(partial: Path, snapshot: Snapshot, vendor: str, media_root: Path) -> dict:
+def _write_archive(partial: Path, snapshot: Snapshot, vendor: str, media_root: Path, taken_at) -> dict:
     files = []
     descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "wb") as raw:
-        with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT) as tar:
+        with tarfile.open(fileobj=raw, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as tar:
             files.append(_add_file(tar, snapshot.path, DATABASE_FILES[vendor]))
             for path in _media_files(media_root):
                 entry = _add_file(tar, path, "media/" + path.relative_to(media_root).as_posix())
@@ -240,7 +242,7 @@ def _write_archive(partial: Path, snapshot: Snapshot, vendor: str, media_root: P
             manifest = {
                 "format": FORMAT,
                 "format_version": FORMAT_VERSION,
-                "created_at": timezone.now().isoformat(),
+                "created_at": taken_at.isoformat(),  # when the database snapshot was taken
                 "louwei_version": _version(),
                 "django_version": django.get_version(),
                 "database": {"vendor": vendor, "file": DATABASE_FILES[vendor], **snapshot.details},
@@ -514,10 +516,9 @@ def _read_log(file) -> str:
 
 def _verify_postgresql(file: Path, manifest: dict) -> str | None:
     """Why pg_restore cannot read the archive's dump (its table of contents), or ``None``."""
-    _pg_tool("psql")
-    listed = subprocess.run(
-        [_pg_restore_tool(manifest)[0], "--list", str(file)], capture_output=True, text=True, check=False
-    )
+    pg_restore = _pg_restore_tool(manifest)[0]
+    _pg_tool("psql")  # needed by the restore: missing, say so before anything is touched
+    listed = subprocess.run([pg_restore, "--list", str(file)], capture_output=True, text=True, check=False)
     return None if listed.returncode == 0 else listed.stderr.strip()
 
 
