@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= louwei.settings
 
-.PHONY: run test install install-test system-deps messages migrate demo web worker scheduler check-deploy bench clean
+.PHONY: run test install install-test system-deps messages migrate demo web worker scheduler check-deploy bench backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -60,6 +60,15 @@ check-deploy: install
 
 bench: install-test messages
 	$(PY) -m bench
+
+# The database and MEDIA_ROOT in one archive (docs/backup.md): make backup [OUT=FOLDER/|FILE.tar.gz] [KEEP=N]
+backup: install
+	$(PY) manage.py backup $(if $(OUT),--out "$(OUT)") $(if $(KEEP),--keep $(KEEP))
+
+# Put an archive back into an empty database: make restore FILE=ARCHIVE [FORCE=1] (FORCE replaces what is there)
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=var/backups/louwei-backup-YYYYMMDD-HHMMSS.tar.gz [FORCE=1]"; exit 2; }
+	$(PY) manage.py restore "$(FILE)" $(if $(FORCE),--force)
 
 clean:
 	rm -rf $(VENV) var

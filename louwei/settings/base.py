@@ -193,6 +193,10 @@ LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAY
 LOUWEI_SENDING_STALE_MINUTES = int(os.environ.get("LOUWEI_SENDING_STALE_MINUTES", "15"))
 # A background task still "running" after this many hours belongs to a worker that stopped.
 LOUWEI_TASK_STALE_HOURS = int(os.environ.get("LOUWEI_TASK_STALE_HOURS", "6"))
+# `manage.py backup` writes its archives here unless --out says otherwise.
+LOUWEI_BACKUP_DIR = Path(os.environ.get("LOUWEI_BACKUP_DIR", VAR_DIR / "backups"))
+# The folder of pg_dump, pg_restore and psql for a PostgreSQL backup (default: found on the PATH).
+LOUWEI_PG_BINDIR = os.environ.get("LOUWEI_PG_BINDIR", "")
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # How often (seconds) each process checks whether a year of the official calendar was entered.

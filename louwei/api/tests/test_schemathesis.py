@@ -34,7 +34,9 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 def _wsgi(environ, start_response):
-    """Django's test handler as a WSGI application: the test's database connection stays open."""
+    """Django's test handler as a WSGI application: the test's database connection stays open. The
+    client's address is set as a WSGI server sets it (Werkzeug's test environ has none)."""
+    environ.setdefault("REMOTE_ADDR", "127.0.0.1")
     response = ClientHandler(enforce_csrf_checks=False)(environ)
     headers = [(k, v) for k, v in response.items()]
     headers += [("Set-Cookie", morsel.OutputString()) for morsel in response.cookies.values()]
