@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "louwei.committee",
     "louwei.home",
     "louwei.notifications",
+    "louwei.jobs",
     "louwei.notices",
     "louwei.library",
     "louwei.cases",
@@ -185,6 +186,10 @@ LOUWEI_X_ACCEL_REDIRECT = os.environ.get("LOUWEI_X_ACCEL_REDIRECT", "")
 LOUWEI_WEBHOOK_HOSTS = env_list("LOUWEI_WEBHOOK_HOSTS", "qyapi.weixin.qq.com,oapi.dingtalk.com")
 LOUWEI_LOGIN_RATE = os.environ.get("LOUWEI_LOGIN_RATE", "10/m")
 LOUWEI_TASK_RESULTS_KEEP_DAYS = int(os.environ.get("LOUWEI_TASK_RESULTS_KEEP_DAYS", "14"))
+# Background jobs (exports, posters, roster imports): how long their files are kept (1 hour to 7 days),
+# and how many of one kind a person may have waiting or under way at once.
+LOUWEI_JOB_KEEP_HOURS = int(os.environ.get("LOUWEI_JOB_KEEP_HOURS", "24"))
+LOUWEI_JOBS_AT_ONCE = int(os.environ.get("LOUWEI_JOBS_AT_ONCE", "3"))
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # Open311 GET requests need an API key unless this is on: case descriptions may name people.
