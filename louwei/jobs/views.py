@@ -10,6 +10,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
@@ -63,6 +65,7 @@ def detail(request, pk):
             trigger_client_event(response, "inbox-changed")  # the notification has just arrived
         return response
     context["recent"] = queries.recent_for(request.user, exclude=job.pk)
+    context["breadcrumbs"] = [(_("My recent files"), reverse("jobs:index")), (job.title, "")]
     return render(request, "jobs/detail.html", context)
 
 
