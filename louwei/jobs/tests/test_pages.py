@@ -67,7 +67,7 @@ def test_a_finished_job_stops_the_polling_and_offers_its_file(client, echo, buil
     section = fragment.content.decode()
     assert "hx-trigger" not in section  # the polling stops
     assert json.loads(fragment["HX-Trigger"]) == {"inbox-changed": {}}  # the shell's inbox badge catches the notification
-    assert f'href="{job.download_url}"' in section and "Download echo.txt (5\xa0bytes)" in section
+    assert f'href="{job.download_url}"' in section and "echo.txt · 5\xa0bytes" in section
     assert "Kept until" in section
     download = client.get(job.download_url)
     assert download.status_code == 200 and b"".join(download.streaming_content) == b"hello"

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import connection, transaction
 from django.test import TestCase
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -229,3 +230,32 @@ def test_the_prune_job_runs_every_ten_minutes():
 def test_how_long_files_are_kept_stays_between_an_hour_and_a_week(settings, hours, kept):
     settings.LOUWEI_JOB_KEEP_HOURS = hours
     assert running.keep_for() == datetime.timedelta(hours=kept)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_progress_inside_the_works_own_transaction(building, secretary):
+    """The roster import writes in one transaction. On PostgreSQL its progress still reaches the
+    job's row at once, through a second connection (the job page reads committed rows); SQLite has a
+    single writer, held by the work, so there the figure waits for the end of the transaction."""
+    seen = []
+
+    def in_one_transaction(job, progress):
+        with transaction.atomic():
+            progress.stage("Writing", 4)
+            progress(1, 4)
+            seen.append(Job.objects.values_list("progress_done", "progress_total", "stage").get(pk=job.pk))
+        progress(4, 4)
+        seen.append(Job.objects.values_list("progress_done", "progress_total", "stage").get(pk=job.pk))
+        return kinds.Output(data={})
+
+    kinds.register("test.transaction", label="Transaction", action="building.view", run=in_one_transaction,
+                   title=lambda building, params: "In one transaction")
+    try:
+        job = run(services.start(actor=secretary, kind="test.transaction", target=building))
+    finally:
+        kinds.unregister("test.transaction")
+    assert job.status == Status.DONE
+    if connection.vendor == "postgresql":
+        assert seen == [(1, 4, "Writing"), (4, 4, "Writing")]
+    else:
+        assert seen == [(0, None, ""), (4, 4, "Writing")]
