@@ -46,7 +46,7 @@ def start(*, actor, kind: str, target, params: dict | None = None, upload: tuple
     spec = kinds.lookup(kind)
     access.require(actor, spec.action, target)
     # One start at a time per person, so two quick clicks cannot both pass the limit.
-    get_user_model().objects.select_for_update().filter(pk=actor.pk).exists()
+    list(get_user_model().objects.select_for_update().filter(pk=actor.pk).values_list("pk", flat=True))
     now = timezone.now()
     under_way = Job.objects.filter(
         owner=actor, kind=kind, status__in=ACTIVE, created_at__gte=now - running.STALE_AFTER
