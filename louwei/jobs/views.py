@@ -22,6 +22,10 @@ from . import kinds, permissions, queries, running, services
 POLL_SECONDS = 2
 
 
+def _keep_hours() -> int:
+    return int(running.keep_for().total_seconds() // 3600)
+
+
 def _kind(job):
     try:
         return kinds.lookup(job.kind)
@@ -49,7 +53,12 @@ def start_page(request, *, kind: str, target, params=None, title: str, back_url:
 @login_required
 @require_GET
 def detail(request, pk):
-    job = queries.job_for(request.user, pk)
+    try:
+        job = queries.job_for(request.user, pk)
+    except Http404:
+        # Alike for a job that expired, never existed or is somebody else's; an old notification
+        # still leads somewhere useful.
+        return render(request, "jobs/gone.html", {"keep_hours": _keep_hours()}, status=404)
     kind = _kind(job)
     allowed = permissions.may_use(request.user, job)
     if job.is_done and allowed and kind is not None and kind.result_url is not None:
@@ -86,5 +95,5 @@ def download(request, pk):
 def index(request):
     return render(request, "jobs/index.html", {
         "jobs": queries.recent_for(request.user, limit=queries.LIST),
-        "keep_hours": int(running.keep_for().total_seconds() // 3600),
+        "keep_hours": _keep_hours(),
     })

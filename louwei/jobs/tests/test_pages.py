@@ -110,7 +110,9 @@ def test_an_expired_job_is_gone(client, echo, building, secretary):
     job = run(start(secretary, building, text="old"))
     Job.objects.filter(pk=job.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     client.force_login(secretary)
-    assert client.get(job.get_absolute_url()).status_code == 404
+    page = client.get(job.get_absolute_url())  # the link of the notification, a day later
+    assert page.status_code == 404
+    assert "Files are kept for 24 hours" in page.content.decode() and 'href="/jobs/"' in page.content.decode()
     assert client.get(job.download_url).status_code == 404
 
 
