@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -29,8 +30,22 @@ def at_once() -> int:
     return max(1, int(getattr(settings, "LOUWEI_JOBS_AT_ONCE", DEFAULT_AT_ONCE)))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _clean(value):
+    """The parameters as JSON, without control characters (PostgreSQL's JSON refuses NUL)."""
+    if isinstance(value, str):
+        return _CONTROL.sub("", value)
+    if isinstance(value, dict):
+        return {_clean(key): _clean(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_clean(item) for item in value]
+    return value
+
+
 def _jsonable(params: dict) -> dict:
-    return json.loads(json.dumps(params or {}, cls=DjangoJSONEncoder))
+    return _clean(json.loads(json.dumps(params or {}, cls=DjangoJSONEncoder)))
 
 
 @transaction.atomic
@@ -80,7 +95,7 @@ def start(*, actor, kind: str, target, params: dict | None = None, upload: tuple
         Job.objects.filter(pk=source.pk).update(input="")
     elif upload is not None:
         name, content = upload
-        job.input_name = str(name)[:200]
+        job.input_name = _clean(str(name))[:200]
         job.input.save(name, ContentFile(content), save=False)
     job.save()
     record(actor, "job.started", target, kind=kind, job=str(job.pk), params=params,

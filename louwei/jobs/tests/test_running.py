@@ -259,3 +259,10 @@ def test_progress_inside_the_works_own_transaction(building, secretary):
         assert seen == [(1, 4, "Writing"), (4, 4, "Writing")]
     else:
         assert seen == [(0, None, ""), (4, 4, "Writing")]
+
+
+def test_control_characters_never_reach_the_stored_parameters(echo, building, secretary):
+    job = start(secretary, building, text="a\x00b\x1bc", nested={"list": ["x\x00y"]})
+    job.refresh_from_db()  # PostgreSQL's JSON would refuse a NUL
+    assert job.params == {"text": "abc", "nested": {"list": ["xy"]}}
+    assert AuditEvent.objects.get(verb="job.started").details["params"] == job.params
