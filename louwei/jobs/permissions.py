@@ -9,7 +9,7 @@ from . import kinds
 
 
 def is_owner(user, job) -> bool:
-    return bool(user is not None and user.is_authenticated and job.owner_id == user.pk)
+    return bool(user is not None and user.is_authenticated and user.is_active and job.owner_id == user.pk)
 
 
 def may_use(user, job) -> bool:

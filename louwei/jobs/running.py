@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from louwei import access
 
-from . import kinds, notify
+from . import kinds, notify, permissions
 from .models import ACTIVE, Job, Status
 from .signals import delete_file
 
@@ -46,12 +46,9 @@ def keep_for() -> datetime.timedelta:
 
 
 def may_run(job: Job) -> bool:
-    """Does the job's owner still hold the kind's permission on the target (asked afresh)?"""
-    owner = job.owner
-    access.forget(owner)
-    if not owner.is_active:
-        return False
-    return access.can(owner, kinds.lookup(job.kind).action, job.target)
+    """Does the job's owner still hold the kind's permission on the target (their roles read afresh)?"""
+    access.forget(job.owner)
+    return permissions.may_use(job.owner, job)
 
 
 class Progress:

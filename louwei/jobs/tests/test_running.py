@@ -266,3 +266,12 @@ def test_control_characters_never_reach_the_stored_parameters(echo, building, se
     job.refresh_from_db()  # PostgreSQL's JSON would refuse a NUL
     assert job.params == {"text": "abc", "nested": {"list": ["xy"]}}
     assert AuditEvent.objects.get(verb="job.started").details["params"] == job.params
+
+
+def test_a_deactivated_person_gets_nothing(echo, building, secretary, settings):
+    with translation.override("en"):
+        job = start(secretary, building, text="x")
+    type(secretary).objects.filter(pk=secretary.pk).update(is_active=False)
+    run(job)
+    assert job.status == Status.FAILED and job.error == "You may no longer do this, so the work was not done."
+    assert stored(settings) == []
