@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("louwei.buildings.urls")),
     path("", include("louwei.committee.urls")),
     path("", include("louwei.notifications.urls")),
+    path("", include("louwei.jobs.urls")),
     path("", include("louwei.notices.urls")),
     path("", include("louwei.library.urls")),
     path("", include("louwei.cases.urls")),

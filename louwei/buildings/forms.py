@@ -152,7 +152,7 @@ class RosterUploadForm(Form):
 
 
 class RosterConfirmForm(Form):
-    token = forms.CharField(widget=forms.HiddenInput, max_length=64)
+    job = forms.UUIDField(widget=forms.HiddenInput)  # the check (or import) that holds the uploaded file
     skip_invalid = forms.BooleanField(
         label=_("Import the good rows and leave out the rejected ones"), required=False
     )

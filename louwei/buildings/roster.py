@@ -900,6 +900,7 @@ def import_roster(
     skip_invalid: bool = False,
     filename: str = "",
     via: str = "web",
+    progress=None,
 ) -> ImportReport:
     """Import a roster into ``building``; the one function behind the web page and ``import_roster``.
 
@@ -912,8 +913,11 @@ def import_roster(
     Raises ``ValidationError`` when the file as a whole cannot be used (not an .xlsx, no header,
     required columns missing, too many rows). Otherwise returns an :class:`ImportReport`.
     Nothing is written when ``dry_run``, nor when a row is bad and ``skip_invalid`` is false.
+    ``progress(done, total)``, when given, is called once the rows are read and for each row written.
     """
     sheet = read_source(source)
+    if progress is not None:
+        progress(0, len(sheet.rows))
     report = ImportReport(
         building_code=building.code,
         filename=filename or (Path(source).name if isinstance(source, (str, Path)) else ""),
@@ -928,7 +932,9 @@ def import_roster(
 
     with transaction.atomic():
         writer = _Writer(actor, building, [row for row in rows if not row.errors], editable)
-        for row in rows:
+        for done, row in enumerate(rows):
+            if progress is not None:
+                progress(done, len(rows))
             if row.errors:
                 continue
             try:

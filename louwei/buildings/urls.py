@@ -12,6 +12,7 @@ urlpatterns = [
     path("buildings/<str:code>/enterprises/new/", views.enterprise_create, name="enterprise_create"),
     path("buildings/<str:code>/roster/template.xlsx", views.roster_template, name="roster_template"),
     path("buildings/<str:code>/roster/import/", views.roster_import, name="roster_import"),
+    path("buildings/<str:code>/roster/import/<uuid:job>/", views.roster_report, name="roster_report"),
     path("buildings/<str:code>/roster/rejected.xlsx", views.roster_rejected, name="roster_rejected"),
     path("buildings/<str:code>/roster/export.xlsx", views.roster_export, name="roster_export"),
     path("enterprises/<id:pk>/", views.enterprise_detail, name="enterprise_detail"),

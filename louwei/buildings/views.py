@@ -4,12 +4,10 @@ query, and renders. Anonymous visitors are sent to the login page; a "no" from a
 from __future__ import annotations
 
 import io
-import secrets
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,8 +23,11 @@ from louwei.centre.forms import CentreForm, FacilityForm
 from louwei.centre.models import Facility
 from louwei.centre.queries import centre_of
 from louwei.core.forms import apply_validation_error
+from louwei.jobs import queries as job_queries
+from louwei.jobs import services as job_services
+from louwei.jobs import views as job_pages
 
-from . import queries, roster, services
+from . import jobs, queries, roster, services
 from .forms import (
     BuildingForm,
     ContactForm,
@@ -41,11 +42,6 @@ from .forms import (
     UnitsForm,
 )
 from .models import Building, Enterprise, EnterpriseContact, Floor, Occupancy, Unit
-
-UPLOAD_TTL = 60 * 60  # an uploaded roster waits an hour for its confirmation
-SESSION_UPLOADS = "louwei.roster_uploads"
-SESSION_REJECTED = "louwei.roster_rejected"
-
 
 def _building(code: str) -> Building:
     """The building by its code, whatever the case it is typed in (codes are stored in capitals)."""
@@ -392,138 +388,99 @@ def roster_template(request, code):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def roster_export(request, code):
+    """The export runs in the background: the button starts it, the job page follows it."""
     building = _building(code)
     access.require(request.user, Action.ROSTER_EXPORT, building)
-    data = roster.export_roster(actor=request.user, building=building, via="web")
-    return _xlsx_response(data, roster.export_filename(building))
+    return job_pages.start_page(
+        request, kind=jobs.EXPORT, target=building,
+        title=_("Export the roster of %(building)s") % {"building": building.name},
+        back_url=reverse("buildings:enterprise_list", args=[building.code]),
+    )
 
 
-def _upload_key(token: str) -> str:
-    return f"louwei:roster-upload:{token}"
-
-
-def _rejected_key(token: str) -> str:
-    return f"louwei:roster-rejected:{token}"
-
-
-def _keep_upload(request, building: Building, name: str, data: bytes) -> str:
-    """Keep the uploaded file in the cache (shared by every web server, expires by itself) under a
-    random token that the session ties to this person and building."""
-    token = secrets.token_urlsafe(24)
-    kept = {"building": building.pk, "user": request.user.pk, "name": name, "data": data}
-    cache.set(_upload_key(token), kept, UPLOAD_TTL)
-    uploads = request.session.get(SESSION_UPLOADS, {})
-    old = uploads.get(building.code)
-    if old:
-        cache.delete(_upload_key(old))
-    uploads[building.code] = token
-    request.session[SESSION_UPLOADS] = uploads
-    return token
-
-
-def _kept_upload(request, building: Building, token: str) -> dict | None:
-    if not token or request.session.get(SESSION_UPLOADS, {}).get(building.code) != token:
+def _own_job(request, pk):
+    try:
+        return job_queries.job_for(request.user, pk)
+    except Http404:
         return None
-    kept = cache.get(_upload_key(token))
-    if not kept or kept["building"] != building.pk or kept["user"] != request.user.pk:
-        return None
-    return kept
-
-
-def _forget_upload(request, building: Building, token: str) -> None:
-    cache.delete(_upload_key(token))
-    uploads = request.session.get(SESSION_UPLOADS, {})
-    uploads.pop(building.code, None)
-    request.session[SESSION_UPLOADS] = uploads
-
-
-def _keep_rejected(request, building: Building, report: roster.ImportReport) -> bool:
-    data = report.rejected_workbook()
-    rejected = request.session.get(SESSION_REJECTED, {})
-    old = rejected.pop(building.code, None)
-    if old:
-        cache.delete(_rejected_key(old))
-    if data:
-        token = secrets.token_urlsafe(24)
-        cache.set(_rejected_key(token), {"building": building.pk, "user": request.user.pk, "data": data}, UPLOAD_TTL)
-        rejected[building.code] = token
-    request.session[SESSION_REJECTED] = rejected
-    return bool(data)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def roster_import(request, code):
-    """Upload → preview (a dry run: counts and the errors table) → confirm (the real import)."""
+    """Upload → check (a dry run, in the background) → preview → confirm → import (in the background)
+    → result. The uploaded file waits, privately, as the check's input until it is confirmed."""
     building = _building(code)
     access.require(request.user, Action.ROSTER_IMPORT, building)
     context = {"building": building, "max_rows": settings.LOUWEI_MAX_ROSTER_ROWS}
-    step = request.POST.get("step") if request.method == "POST" else None
 
-    if step == "confirm":
+    if request.method == "POST" and request.POST.get("step") == "confirm":
         confirm = RosterConfirmForm(request.POST)
-        kept = _kept_upload(request, building, request.POST.get("token", "")) if confirm.is_valid() else None
-        if kept is None:
-            messages.error(request, _("The uploaded file has expired or was already imported; upload it again."))
+        source = _own_job(request, confirm.cleaned_data["job"]) if confirm.is_valid() else None
+        if source is None:
+            messages.error(request, _("The uploaded file has expired or was already used; upload it again."))
             return redirect("buildings:roster_import", code=building.code)
-        skip_invalid = confirm.cleaned_data["skip_invalid"]
         try:
-            report = roster.import_roster(
-                actor=request.user, building=building, source=kept["data"], skip_invalid=skip_invalid,
-                filename=kept["name"],
+            job = job_services.start(
+                actor=request.user, kind=jobs.IMPORT, target=building, upload_from=source,
+                params={"file": source.input_name, "skip_invalid": confirm.cleaned_data["skip_invalid"]},
             )
         except ValidationError as exc:
-            _forget_upload(request, building, confirm.cleaned_data["token"])
-            form = RosterUploadForm()
-            form.add_error(None, exc)
-            return render(request, "buildings/roster_import.html", {**context, "form": form})
-        has_rejected = _keep_rejected(request, building, report)
-        if report.written:
-            _forget_upload(request, building, confirm.cleaned_data["token"])
-            messages.success(request, report.summary())
-            return render(
-                request, "buildings/roster_result.html", {**context, "report": report, "has_rejected": has_rejected}
-            )
-        # Rows went bad between preview and confirmation: show the preview again.
-        return render(
-            request,
-            "buildings/roster_preview.html",
-            {**context, "report": report, "confirm": confirm, "has_rejected": has_rejected},
-        )
+            messages.error(request, " ".join(exc.messages))
+            return redirect("buildings:roster_import", code=building.code)
+        return redirect(job)
 
     form = RosterUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         try:
-            report = roster.import_roster(
-                actor=request.user, building=building, source=form.data_bytes, dry_run=True, filename=upload.name
+            job = job_services.start(
+                actor=request.user, kind=jobs.CHECK, target=building, params={"file": upload.name},
+                upload=(upload.name, form.data_bytes),
             )
         except ValidationError as exc:
-            form.add_error("file", exc)
+            form.add_error(None, exc)
         else:
-            token = _keep_upload(request, building, upload.name, form.data_bytes)
-            has_rejected = _keep_rejected(request, building, report)
-            confirm = RosterConfirmForm(initial={"token": token, "skip_invalid": False})
-            return render(
-                request,
-                "buildings/roster_preview.html",
-                {**context, "report": report, "confirm": confirm, "has_rejected": has_rejected},
-            )
+            return redirect(job)
     return render(request, "buildings/roster_import.html", {**context, "form": form})
 
 
 @login_required
 @require_GET
-def roster_rejected(request, code):
+def roster_report(request, code, job):
+    """A finished check (the preview, with the confirmation) or import (the result)."""
     building = _building(code)
     access.require(request.user, Action.ROSTER_IMPORT, building)
-    token = request.session.get(SESSION_REJECTED, {}).get(building.code)
-    kept = cache.get(_rejected_key(token)) if token else None
-    if not kept or kept["building"] != building.pk or kept["user"] != request.user.pk:
-        raise Http404(_("There is no file of rejected rows; it expires an hour after the import."))
-    return _xlsx_response(kept["data"], f"{building.code}-roster-rejected.xlsx")
+    found = job_queries.job_for(request.user, job)
+    if found.kind not in (jobs.CHECK, jobs.IMPORT) or found.target_id != str(building.pk):
+        raise Http404("not a roster import of this building")
+    if not found.is_done:
+        return redirect(found)
+    report = jobs.report_from(found.data or {})
+    context = {
+        "building": building, "report": report, "job": found,
+        "has_rejected": found.has_file, "rejected_url": found.download_url,
+    }
+    if report.written:
+        return render(request, "buildings/roster_result.html", context)
+    # The check, or an import whose rows went bad since the check: the preview, to confirm again.
+    confirm = RosterConfirmForm(initial={"job": found.pk}) if found.input else None
+    return render(request, "buildings/roster_preview.html", {**context, "confirm": confirm})
+
+
+@login_required
+@require_GET
+def roster_rejected(request, code):
+    """The rejected rows of the person's latest check or import of this building (an old address:
+    the file is now the job's)."""
+    building = _building(code)
+    access.require(request.user, Action.ROSTER_IMPORT, building)
+    found = job_queries.latest_with_file(request.user, kinds=[jobs.CHECK, jobs.IMPORT], target=building)
+    if found is None:
+        raise Http404(_("There is no file of rejected rows; it is deleted a while after the import."))
+    return redirect(found.download_url)
 
 
 # ----------------------------------------------------------------------------------------------

@@ -389,15 +389,15 @@ def building_cases(user, building: Building, params=None, page_number=None) -> C
     return CaseList(filterset=filterset, page=page, total=paginator.count)
 
 
-def building_export_rows(user, building: Building, params=None):
-    """Every case of the filtered list, for the Excel export (one query, streamed)."""
+def building_export_cases(user, building: Building, params=None):
+    """Every case of the filtered list, for the Excel export: count it, then stream it (one query each)."""
     from .filters import CaseFilter
 
     filterset = CaseFilter(
         params or None, queryset=building_cases_queryset(user, building),
         floors=building_floors(user, building), handlers=building_handlers(building),
     )
-    return filterset.qs.select_related(*ROW_RELATED).order_by("-submitted_at", "-pk").iterator(chunk_size=2000)
+    return filterset.qs.select_related(*ROW_RELATED).order_by("-submitted_at", "-pk")
 
 
 # ----------------------------------------------------------------------------------------------

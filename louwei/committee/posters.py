@@ -84,9 +84,10 @@ def name_size(name: str) -> str:
     return "name-xs"
 
 
-def poster_context(pages: list[queries.FloorPage]) -> dict:
+def poster_context(pages: list[queries.FloorPage], progress=None) -> dict:
+    """The template's context; ``progress(done, total)``, when given, is told of each floor prepared."""
     posters = []
-    for page in pages:
+    for done, page in enumerate(pages, start=1):
         url = floor_page_url(page.floor)
         posters.append({
             "page": page,
@@ -97,6 +98,8 @@ def poster_context(pages: list[queries.FloorPage]) -> dict:
             "qr": qr_data_uri(url),
             "url": url,
         })
+        if progress is not None:
+            progress(done, len(pages))
     building = pages[0].building if pages else None
     return {
         "posters": posters,
@@ -110,10 +113,19 @@ def poster_context(pages: list[queries.FloorPage]) -> dict:
     }
 
 
+def poster_html(pages: list[queries.FloorPage], progress=None) -> str:
+    """The HTML of one A4 page per floor in ``pages``, in the active language."""
+    return render_to_string("committee/poster.html", poster_context(pages, progress))
+
+
+def write_pdf(html: str) -> bytes:
+    """Lay out and write the posters' HTML as a PDF (the slow part: seconds for a building)."""
+    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=PosterFetcher()).write_pdf()
+
+
 def render_pdf(pages: list[queries.FloorPage]) -> bytes:
     """One A4 page per floor in ``pages``, in the active language."""
-    html = render_to_string("committee/poster.html", poster_context(pages))
-    return HTML(string=html, base_url=str(settings.BASE_DIR), url_fetcher=PosterFetcher()).write_pdf()
+    return write_pdf(poster_html(pages))
 
 
 def floor_poster(floor: Floor) -> bytes:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -17,8 +17,9 @@ from louwei.access import Action
 from louwei.buildings.models import Floor
 from louwei.core import files
 from louwei.core.forms import apply_validation_error
+from louwei.jobs import views as job_pages
 
-from . import queries, services
+from . import jobs, queries, services
 from .forms import AppointForm, CommitteeForm, EndForm, LeaderEditForm, ReplaceForm, TermForm
 from .models import FloorLeader
 
@@ -250,29 +251,29 @@ def edit_leader(request, pk):
 # Posters
 
 
-def _pdf_response(pdf: bytes, filename: str) -> HttpResponse:
-    response = HttpResponse(pdf, content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
-
-
 @login_required
+@require_http_methods(["GET", "POST"])
 def floor_poster(request, floor_code):
-    from . import posters  # WeasyPrint is loaded only where posters are made
-
+    """Posters are made in the background: the button starts the job, its page offers the PDF."""
     floor = get_object_or_404(Floor.objects.select_related("building"), code=floor_code)
     access.require(request.user, Action.POSTER_PRINT, floor)
-    return _pdf_response(posters.floor_poster(floor), posters.poster_filename(floor.building, floor))
+    return job_pages.start_page(
+        request, kind=jobs.FLOOR, target=floor,
+        title=_("Print the poster of floor %(floor)s") % {"floor": floor.label},
+        back_url=_manage_url(floor.building) + f"#floor-{floor.number}",
+    )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def building_posters(request, code):
-    from . import posters
-
     building = queries.building_by_code(code)
     access.require(request.user, Action.POSTER_PRINT, building)
-    return _pdf_response(posters.building_posters(building), posters.poster_filename(building))
+    return job_pages.start_page(
+        request, kind=jobs.BUILDING, target=building,
+        title=_("Print all floor posters of %(building)s") % {"building": building.name},
+        back_url=_manage_url(building),
+    )
 
 
 # ----------------------------------------------------------------------------------------------

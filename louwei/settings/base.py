@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "louwei.committee",
     "louwei.home",
     "louwei.notifications",
+    "louwei.jobs",
     "louwei.notices",
     "louwei.library",
     "louwei.holidays",
@@ -197,6 +198,11 @@ LOUWEI_TASK_STALE_HOURS = int(os.environ.get("LOUWEI_TASK_STALE_HOURS", "6"))
 LOUWEI_BACKUP_DIR = Path(os.environ.get("LOUWEI_BACKUP_DIR", VAR_DIR / "backups"))
 # The folder of pg_dump, pg_restore and psql for a PostgreSQL backup (default: found on the PATH).
 LOUWEI_PG_BINDIR = os.environ.get("LOUWEI_PG_BINDIR", "")
+
+# Background jobs (exports, posters, roster imports): how long their files are kept (1 hour to 7 days),
+# and how many of one kind a person may have waiting or under way at once.
+LOUWEI_JOB_KEEP_HOURS = int(os.environ.get("LOUWEI_JOB_KEEP_HOURS", "24"))
+LOUWEI_JOBS_AT_ONCE = int(os.environ.get("LOUWEI_JOBS_AT_ONCE", "3"))
 # Cases: the working hours that "working hours" deadlines count (on China's official working days).
 LOUWEI_WORKING_HOURS = tuple(os.environ.get("LOUWEI_WORKING_HOURS", "09:00-18:00").split("-", 1))
 # How often (seconds) each process checks whether a year of the official calendar was entered.

@@ -10,6 +10,7 @@ from louwei.accounts.models import RoleKind
 from louwei.buildings import roster
 from louwei.buildings.models import Occupancy
 from louwei.buildings.roster import import_roster
+from louwei.testing import jobs
 from louwei.testing.factories import UserFactory, enterprise_on, grant
 
 from .conftest import make_workbook, row
@@ -110,12 +111,13 @@ def test_from_the_web_page(client, building, secretary, elsewhere):
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     url = reverse("buildings:roster_import", args=["TB-A"])
     data = make_workbook([row(2), elsewhere_row(elsewhere)])
-    preview = client.post(url, {"step": "preview", "file": SimpleUploadedFile("名册.xlsx", data,
-                                                                               roster.XLSX_CONTENT_TYPE)})
+    check = jobs.run(jobs.start(client, url, {"step": "preview", "file": SimpleUploadedFile(
+        "名册.xlsx", data, roster.XLSX_CONTENT_TYPE)}))
+    preview = client.get(reverse("buildings:roster_report", args=["TB-A", check.pk]))
     assert preview.status_code == 200
     assert preview.context["report"].rejected == 1
     assert SCOPE in preview.content.decode()
-    token = preview.context["confirm"].initial["token"]
-    response = client.post(url, {"step": "confirm", "token": token, "skip_invalid": "on"})
+    imported = jobs.run(jobs.start(client, url, {"step": "confirm", "job": str(check.pk), "skip_invalid": "on"}))
+    response = client.get(reverse("buildings:roster_report", args=["TB-A", imported.pk]))
     assert response.context["report"].written and response.context["report"].created == 1
     assert untouched(elsewhere)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
@@ -13,6 +14,8 @@ from freezegun import freeze_time
 from openpyxl import load_workbook
 
 from louwei.accounts.models import RoleKind
+from louwei.jobs.models import Job
+from louwei.testing import jobs
 from louwei.testing.factories import (
     BuildingFactory,
     EnterpriseFactory,
@@ -254,13 +257,28 @@ def test_a_dashboard_costs_the_same_queries_for_little_and_much_data(client, per
             with django_assert_max_num_queries(12), freeze_time(NOW):
                 response = client.get(url, {"dim": dim})
             assert response.status_code == 200 and response.context["report"].rows
-        # The export: the months, then the rows and labels of each of the five dimensions.
-        with django_assert_max_num_queries(20), freeze_time(NOW):
-            assert client.get(export).status_code == 200
+        # The export, in the worker: the months, then the rows and labels of each of the five
+        # dimensions, and the job's own reads and writes (its row, access twice, the notification).
+        with freeze_time(NOW):
+            job = jobs.start(client, export)
+            with django_assert_max_num_queries(EXPORT_QUERIES):
+                assert jobs.run(job).status == "done"
 
 
 # ----------------------------------------------------------------------------------------------
 # Excel
+
+
+EXPORT_QUERIES = 30
+
+
+def export(client, user, url, **params):
+    """Start the export as the page's button does, run it as the worker does, download it."""
+    client.force_login(user)
+    with freeze_time(NOW):
+        job = jobs.run(jobs.start(client, f"{url}?{urlencode(params)}" if params else url))
+        assert job.status == "done", job.error
+        return job, client.get(job.download_url)
 
 
 def workbook_of(response):
@@ -269,7 +287,10 @@ def workbook_of(response):
 
 def test_the_building_export_has_a_sheet_per_dimension_and_the_definitions(client, person, data):
     user = person(RoleKind.COMMITTEE_SECRETARY, data.building)
-    response = get(client, user, building_url(data, "cases:building_figures_export"), period="month")
+    job, response = export(client, user, building_url(data, "cases:building_figures_export"), period="month")
+    assert job.kind == "cases.figures" and job.params == {"period": "month", "first": "2026-03-01",
+                                                           "last": "2026-03-01"}
+    assert job.progress_done == job.progress_total == 6  # a step per dimension, then the definitions
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     assert f'{data.building.code}-case-figures-202603-202603.xlsx' in response["Content-Disposition"]
@@ -309,11 +330,30 @@ def test_the_building_export_has_a_sheet_per_dimension_and_the_definitions(clien
 def test_the_district_export_lists_its_buildings(client, person, data):
     second = build_dataset(BuildingFactory(party_committee=data.building.party_committee))
     user = person(RoleKind.DISTRICT_STAFF, data.building.party_committee)
-    response = get(client, user, district_url(data, "cases:district_figures_export"), period="year")
+    job, response = export(client, user, district_url(data, "cases:district_figures_export"), period="year")
     book = workbook_of(response)
     assert book.sheetnames[1] == "Buildings"
     names = {row[0].value: row[1].value for row in book["Buildings"].iter_rows(min_row=2)}
     assert names == {data.building.name: 9, second.building.name: 9}
+
+
+def test_the_figures_file_is_its_owners_alone(client, person, data):
+    owner = person(RoleKind.PROPERTY_STAFF, data.building)
+    job, response = export(client, owner, building_url(data, "cases:building_figures_export"))
+    assert response.status_code == 200
+    for other in (person(RoleKind.PROPERTY_STAFF, data.building), person(RoleKind.COMMITTEE_SECRETARY, data.building)):
+        client.force_login(other)
+        with freeze_time(NOW):
+            assert client.get(job.get_absolute_url()).status_code == 404
+            assert client.get(job.download_url).status_code == 404
+
+
+def test_the_export_is_refused_to_whoever_may_not_see_the_figures(client, person, data):
+    client.force_login(person(RoleKind.COMMITTEE_SECRETARY, data.building))
+    assert client.post(district_url(data, "cases:district_figures_export")).status_code == 403
+    client.force_login(FloorLeaderFactory(floor=data.f2).user)
+    assert client.post(building_url(data, "cases:building_figures_export")).status_code == 403
+    assert not Job.objects.exists()
 
 
 def test_the_landing_page_cards_of_a_floor_leader(data):

@@ -9,12 +9,16 @@ import re
 from dataclasses import dataclass
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from freezegun import freeze_time
 
 from louwei.accounts.models import RoleKind
 from louwei.cases import services
 from louwei.cases.models import Case, Channel, Status
+from louwei.notifications.models import Message
+from louwei.testing import jobs
 from louwei.testing.factories import (
     BuildingFactory,
     CaseFactory,
@@ -309,6 +313,7 @@ def test_the_building_list_is_refused_outside_ones_building(client, world):
         client.force_login(user)
         assert client.get(f"/buildings/{world.building.code}/cases/").status_code == 403
         assert client.get(f"/buildings/{world.building.code}/cases/export.xlsx").status_code == 403
+        assert client.post(f"/buildings/{world.building.code}/cases/export.xlsx").status_code == 403
 
 
 def test_the_building_list_filters(client, world):
@@ -348,17 +353,27 @@ def test_the_building_list_has_a_fixed_number_of_queries(client, world, django_a
         assert client.get(url).status_code == 200
 
 
-def test_the_excel_export_holds_the_filtered_list(client, world):
-    from openpyxl import load_workbook
+def export_url(world, query: str = "") -> str:
+    return f"/buildings/{world.building.code}/cases/export.xlsx" + (f"?{query}" if query else "")
 
+
+def test_the_excel_export_holds_the_filtered_list(client, world):
     lift = world.raise_case(code="lifts", description="电梯异响，请检修。")
     world.raise_case(floor=world.floor1, description="走廊灯不亮了。")
     client.force_login(world.secretary)
-    response = client.get(f"/buildings/{world.building.code}/cases/export.xlsx", {"category": category("lifts").pk})
-    assert response.status_code == 200
+    # The list's button posts its filters to the export, which starts a job and answers at once.
+    page = client.get(f"/buildings/{world.building.code}/cases/", {"category": category("lifts").pk})
+    url = export_url(world, f"category={category('lifts').pk}")
+    assert f'<form class="job-start" method="post" action="{url}">' in page.content.decode()
+    start_page = client.get(url)
+    assert start_page.status_code == 200 and start_page["Content-Type"].startswith("text/html")
+    job = jobs.start(client, url)
+    assert job.kind == "cases.export" and job.params == {"query": {"category": str(category("lifts").pk)}}
+    jobs.run(job)
+    assert job.status == "done" and job.progress_total == 1 and job.result_name.endswith(".xlsx")
+    response = client.get(job.download_url)
     assert response["Content-Disposition"].startswith("attachment;")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    values = list(sheet.values)
+    values = jobs.workbook_rows(b"".join(response.streaming_content))
     assert values[0][0] == "Tracking number"
     assert [row[0] for row in values[1:]] == [lift.number]
     row = values[1]
@@ -366,6 +381,22 @@ def test_the_excel_export_holds_the_filtered_list(client, world):
     assert row[6] == "With floor leader"
     assert row[8] == "电梯异响，请检修。"
     assert "13" not in "".join(str(v) for v in row if isinstance(v, str) and v.startswith("1"))  # no phone numbers
+    assert Message.objects.filter(user=world.secretary, event="job.ready").count() == 1
+
+
+def test_the_export_progress_counts_the_rows(client, world, monkeypatch):
+    from louwei.cases import exports
+
+    for _ in range(5):
+        world.raise_case()
+    monkeypatch.setattr(exports, "PROGRESS_EVERY", 2)
+    client.force_login(world.secretary)
+    job = jobs.start(client, export_url(world))
+    with CaptureQueriesContext(connection) as run_queries:
+        jobs.run(job)
+    seen = [int(n) for n in re.findall(r'"progress_done" = (\d+)', " ".join(q["sql"] for q in run_queries))]
+    assert seen == [0, 0, 2, 4, 5]  # finding, writing, every second row, done
+    assert job.progress_done == job.progress_total == 5
 
 
 def test_a_description_that_looks_like_a_formula_stays_text_in_the_export(client, world):
@@ -373,22 +404,30 @@ def test_a_description_that_looks_like_a_formula_stays_text_in_the_export(client
 
     case = world.raise_case(description="=HYPERLINK(\"http://evil.example\",\"点这里领补贴\")")
     client.force_login(world.secretary)
-    response = client.get(f"/buildings/{world.building.code}/cases/export.xlsx")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    job = jobs.run(jobs.start(client, export_url(world)))
+    sheet = load_workbook(io.BytesIO(jobs.download(client, job))).active
     cell = sheet.cell(row=2, column=9)
     assert sheet.cell(row=2, column=1).value == case.number
     assert cell.value == case.description and cell.data_type == "s" and cell.quotePrefix
 
 
 def test_the_leaders_export_holds_only_their_floors(client, world):
-    from openpyxl import load_workbook
-
     mine = world.raise_case(floor=world.floor1, description="一楼的事情需要处理。")
     world.raise_case()
     client.force_login(world.leader)
-    response = client.get(f"/buildings/{world.building.code}/cases/export.xlsx")
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
-    assert [row[0] for row in list(sheet.values)[1:]] == [mine.number]
+    job = jobs.run(jobs.start(client, export_url(world)))
+    assert [row[0] for row in jobs.workbook_rows(jobs.download(client, job))[1:]] == [mine.number]
+    # The secretary may export the building's cases too, but not open the leader's file.
+    client.force_login(world.secretary)
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(job.download_url).status_code == 404
+
+
+def test_the_export_keeps_only_the_lists_filters_and_clean_values(client, world):
+    client.force_login(world.secretary)
+    job = jobs.start(client, export_url(world, "q=a%00b%01c&status=open&evil=1&page=3"))
+    assert job.params == {"query": {"q": "abc", "status": "open"}}
+    assert jobs.run(job).status == "done"
 
 
 def test_a_long_section_shows_the_most_urgent_rows_and_says_how_many_more(client, world):

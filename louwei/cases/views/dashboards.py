@@ -5,30 +5,26 @@ Thin: parse the period and the dimension, ask ``permissions.may_view_figures``, 
 
 from __future__ import annotations
 
-import io
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.views.decorators.http import require_http_methods
 
 from louwei.access import Action
 from louwei.buildings.models import Building, PartyCommittee
-from louwei.core.spreadsheets import append_row
+from louwei.jobs import views as job_pages
 
-from .. import permissions, queries, rates
 from louwei.core.forms import DateField
 
-from ..figures import COUNTERS
+from .. import jobs, permissions, queries, rates
 from ..models import Dimension
 from ..rates import DIMENSION_LABELS, PERIODS, RATE_LABELS, RATES
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 class MonthField(DateField):
@@ -166,126 +162,26 @@ def district(request, code):
 # Excel
 
 
-COLUMNS = [  # (heading, counter or rate name)
-    (pgettext_lazy("figures", "Received"), "received"),
-    (pgettext_lazy("figures", "Responded"), "responded"),
-    (gettext_lazy("Responded on time"), "responded_on_time"),
-    (gettext_lazy("Response rate"), "rate:response"),
-    (pgettext_lazy("figures", "Declined"), "declined"),
-    (pgettext_lazy("figures", "To resolve"), "to_resolve"),
-    (pgettext_lazy("figures", "Resolved"), "resolved"),
-    (gettext_lazy("Resolution rate"), "rate:resolution"),
-    (pgettext_lazy("figures", "Rated"), "rated"),
-    (gettext_lazy("Satisfied"), "satisfied"),
-    (gettext_lazy("Basically satisfied"), "basically"),
-    (gettext_lazy("Dissatisfied"), "dissatisfied"),
-    (gettext_lazy("Satisfaction rate"), "rate:satisfaction"),
-    (gettext_lazy("Closed once"), "closed"),
-    (gettext_lazy("Closed on time"), "closed_on_time"),
-    (gettext_lazy("Overdue, not closed"), "overdue"),
-    (gettext_lazy("On-time closure rate"), "rate:on_time"),
-    (pgettext_lazy("figures", "Reopened"), "reopened"),
-    (gettext_lazy("Merged duplicates"), "merged"),
-    (gettext_lazy("Follow-up calls"), "follow_ups"),
-]
-assert {c for _h, c in COLUMNS if not c.startswith("rate:")} == set(COUNTERS)
-
-
-def definitions() -> list[tuple[str, str, str, str]]:
-    """The definitions sheet: (rate, numerator, denominator, notes), as in docs/metrics.md."""
-    return [
-        (pgettext("figures", "Cohort"), "", "",
-         _("Cases received in the period (by the local month of submission). A duplicate merged into "
-           "another case is out of every figure: it counts once, through the original.")),
-        (str(RATE_LABELS["response"]), _("Cases responded to (answered, passed on, accepted or declined)"),
-         _("Cases received"), _("On time: the first response by the response deadline.")),
-        (str(RATE_LABELS["resolution"]), _("Cases closed now (a case reopened by a dissatisfied rating is "
-                                            "not, until it is closed again)"),
-         _("Cases received, minus the declined ones"),
-         _("Declined cases were responded to but are out of resolution.")),
-        (str(RATE_LABELS["satisfaction"]), _("Ratings satisfied or basically satisfied"),
-         _("Rated cases (by the submitter or on a follow-up call)"),
-         _("A reopened case counts once, with its latest rating.")),
-        (str(RATE_LABELS["on_time"]), _("Cases first closed by their deadline"),
-         _("Cases closed at least once, plus cases overdue and never closed"),
-         _("A reopened case keeps its first closing and its first deadline.")),
-    ]
-
-
-def _workbook(scope, period: rates.Period) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    bold = Font(bold=True)
-    workbook = Workbook()
-    summary = workbook.active
-    summary.title = pgettext("figures", "Summary")[:31]
-    append_row(summary, [str(scope), period.label])
-    summary.append([])
-    headings = [pgettext("figures", "Month"), *(str(h) for h, _c in COLUMNS)]
-    summary.append(headings)
-    months = rates.series(scope, period)
-    whole = rates.Figures()
-    for month, figures in months:
-        whole.add(figures)
-        _row(summary, f"{month:%Y-%m}", figures)
-    _row(summary, pgettext("figures", "Total"), whole)
-    for cell in summary[3]:
-        cell.font = bold
-    for dimension in rates.dimensions_of(scope):
-        sheet = workbook.create_sheet(str(DIMENSION_LABELS[dimension])[:31])
-        sheet.append([str(DIMENSION_LABELS[dimension]), *(str(h) for h, _c in COLUMNS)])
-        for cell in sheet[1]:
-            cell.font = bold
-        for row in rates.rows(scope, period, dimension, sort="label"):
-            _row(sheet, row.label, row.figures)
-        sheet.column_dimensions["A"].width = 24
-    sheet = workbook.create_sheet(_("Definitions")[:31])
-    sheet.append([pgettext("figures", "Figure"), pgettext("figures", "Numerator"),
-                  pgettext("figures", "Denominator"), pgettext("figures", "Notes")])
-    for cell in sheet[1]:
-        cell.font = bold
-    for line in definitions():
-        sheet.append([str(value) for value in line])
-    for letter, width in zip("ABCD", (18, 40, 40, 60), strict=True):
-        sheet.column_dimensions[letter].width = width
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
-def _row(sheet, label: str, figures: rates.Figures) -> None:
-    values: list = [label]
-    for _heading, column in COLUMNS:
-        if column.startswith("rate:"):
-            rate = figures.rate(column[5:])
-            values.append("—" if rate is None else rate)
-        else:
-            values.append(getattr(figures, column))
-    append_row(sheet, values)  # the label is a name people typed (a handler, a floor)
-    for (_heading, column), cell in zip(COLUMNS, sheet[sheet.max_row][1:], strict=True):
-        if column.startswith("rate:") and cell.value != "—":
-            cell.number_format = "0.0%"
-
-
-def _export(request, scope, code: str):
+def _export(request, scope, back_url: str):
+    """The figures of the period on the page, as an Excel workbook made in the background."""
     form = DashboardForm(request.GET or None, dimensions=rates.dimensions_of(scope))
     period = form.chosen_period()
-    data = _workbook(scope, period)
-    filename = f"{code}-case-figures-{period.first:%Y%m}-{period.last:%Y%m}.xlsx"
-    response = FileResponse(io.BytesIO(data), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return job_pages.start_page(
+        request, kind=jobs.FIGURES, target=scope, params=jobs.figures_params(period),
+        title=_("Export the case figures of %(scope)s, %(period)s") % {"scope": str(scope), "period": period.label},
+        back_url=f"{back_url}?{_query(period)}",
+    )
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def building_export(request, code):
     building = _building(request, code)
-    return _export(request, building, building.code)
+    return _export(request, building, reverse("cases:building_dashboard", args=[building.code]))
 
 
 @login_required
+@require_http_methods(["GET", "POST"])
 def district_export(request, code):
     district = _district(request, code)
-    return _export(request, district, district.code)
-
+    return _export(request, district, reverse("cases:district_dashboard", args=[district.code]))

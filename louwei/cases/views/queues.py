@@ -2,72 +2,18 @@
 
 from __future__ import annotations
 
-import io
-
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from louwei import access
 from louwei.access import Action
-from louwei.core.spreadsheets import append_row
+from louwei.jobs import views as job_pages
 
-from .. import queries
-from ..models import Status
-
-XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _when(value):
-    return timezone.localtime(value).replace(tzinfo=None) if value else None
-
-
-def cases_workbook(cases, *, title: str) -> bytes:
-    """One row per case (no personal data of the submitter), streamed into a write-only workbook;
-    a description that starts like a formula stays text."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Cases")[:31])
-    headers = [
-        _("Tracking number"), pgettext("case export", "Submitted"), _("Floor"), _("Category"), _("Urgency"),
-        pgettext("case", "Channel"), _("Status"), _("Handler"), pgettext("case export", "Description"),
-        pgettext("case deadline", "Respond by"), pgettext("case export", "First response"),
-        pgettext("case deadline", "Due"), pgettext("case export", "Closed"), _("Overdue"),
-        pgettext("case export", "Rating"), _("Times reopened"),
-    ]
-    widths = [16, 18, 8, 16, 10, 12, 12, 18, 50, 18, 18, 18, 18, 8, 12, 8]
-    for index, width in enumerate(widths):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    bold = Font(bold=True)
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=str(text))
-        cell.font = bold
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    now = timezone.now()
-    for case in cases:
-        late = bool(case.overdue_at) or (case.is_open and case.due_at < now)
-        append_row(sheet, [
-            case.number, _when(case.submitted_at), str(case.floor.label), str(case.category.label),
-            str(case.get_urgency_display()), str(case.get_channel_display()), str(Status(case.status).label),
-            case.handler.name if case.handler_id else "", case.description, _when(case.respond_by),
-            _when(case.responded_at), _when(case.due_at), _when(case.closed_at),
-            _("yes") if late else _("no"), str(case.get_rating_display()) if case.rating else "", case.reopen_count,
-        ])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
+from .. import jobs, queries
 
 @login_required
 @require_GET
@@ -105,6 +51,10 @@ def mine(request):
     return render(request, "cases/staff/queue.html", context)
 
 
+def _with_query(url: str, query) -> str:
+    return f"{url}?{query.urlencode()}" if query else url
+
+
 @login_required
 @require_GET
 def building(request, code):
@@ -116,6 +66,7 @@ def building(request, code):
         "building": place, "result": result, "filter": result.filterset, "page": result.page,
         "current_building": place,
         "breadcrumbs": [(_("Cases"), reverse("cases:queue")), (place.name, "")],
+        "export_url": _with_query(reverse("cases:building_export", args=[place.code]), request.GET),
     }
     if request.htmx and request.htmx.target == "case-results":
         return render(request, "cases/staff/_building_results.html", context)
@@ -123,13 +74,14 @@ def building(request, code):
 
 
 @login_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def building_export(request, code):
-    """The filtered list as an Excel workbook (same permission and filters as the page)."""
+    """The filtered list as an Excel workbook (same permission and filters as the page), made in the
+    background: the button starts it, the job page follows it."""
     place = queries.building_by_code(code)
     access.require(request.user, Action.CASE_VIEW, place)
-    data = cases_workbook(queries.building_export_rows(request.user, place, request.GET), title=place.name)
-    filename = f"{place.code}-cases-{timezone.localdate():%Y%m%d}.xlsx"
-    response = FileResponse(io.BytesIO(data), as_attachment=True, filename=filename, content_type=XLSX_CONTENT_TYPE)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return job_pages.start_page(
+        request, kind=jobs.CASES, target=place, params=jobs.export_params(request.GET),
+        title=_("Export the cases of %(building)s") % {"building": place.name},
+        back_url=_with_query(reverse("cases:building_cases", args=[place.code]), request.GET),
+    )

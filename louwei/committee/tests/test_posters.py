@@ -6,14 +6,21 @@ import pypdfium2 as pdfium
 import pytest
 import zxingcpp
 from django.core.management import CommandError, call_command
+from django.db import connection
 from django.db.models.signals import post_init
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
+from louwei import access
+from louwei.accounts.models import Role
 from louwei.buildings.models import Floor
 from louwei.committee import posters, queries, services
 from louwei.committee.models import FloorLeader
+from louwei.jobs.models import Job, Status
+from louwei.notifications.models import Message
+from louwei.testing import jobs
 from louwei.testing.factories import UserFactory
 
 from .conftest import Tower, image_bytes, upload
@@ -139,34 +146,88 @@ def test_poster_fetches_nothing_but_the_bundled_fonts():
 # --- from the web -------------------------------------------------------------------------------
 
 
-def test_secretary_downloads_the_building_posters(client, tower, people):
-    client.force_login(people["secretary"])
-    response = client.get(reverse("committee:building_posters", args=[tower.building.code]))
-    assert response.status_code == 200
-    assert response["Content-Type"] == "application/pdf"
-    assert f'filename="posters-{tower.building.code}.pdf"' in response["Content-Disposition"]
-    assert len(PdfReader(io.BytesIO(response.content)).pages) == len(tower.floors)
+def test_secretary_prints_the_building_posters_through_a_job(client, tower, people, django_assert_max_num_queries):
+    secretary = people["secretary"]
+    client.force_login(secretary)
+    url = reverse("committee:building_posters", args=[tower.building.code])
+    # The committee page's button posts to the old address; a GET there (a bookmark) shows the button.
+    manage = client.get(reverse("committee:manage", args=[tower.building.code])).content.decode()
+    assert f'action="{url}"' in manage
+    page = client.get(url)
+    assert page.status_code == 200 and page["Content-Type"].startswith("text/html")
+
+    job = jobs.start(client, url)
+    assert job.kind == "committee.posters" and job.status == Status.QUEUED
+    with CaptureQueriesContext(connection) as queries_run:
+        jobs.run(job)
+    assert job.status == Status.DONE
+    # The progress moved floor by floor, then to the layout, before the job was done.
+    seen = [int(n) for n in re.findall(r'"progress_done" = (\d+)', " ".join(q["sql"] for q in queries_run))]
+    assert seen[:2] == [0, 1] and max(seen) == len(tower.floors)
+    response = client.get(job.download_url)
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert f'inline; filename="posters-{tower.building.code}.pdf"' == response["Content-Disposition"]
+    pdf = b"".join(response.streaming_content)
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == len(tower.floors)
+    # The same posters as the page made in the request: page for page.
+    with translation.override(job.language):
+        assert page_texts(pdf) == page_texts(posters.building_posters(tower.building))
+    assert Message.objects.filter(user=secretary, event="job.ready", url=job.get_absolute_url()).count() == 1
 
 
 def test_a_floor_leader_prints_their_own_floor_only(client, tower, people):
     client.force_login(people["leader"])  # floor 2
-    own = client.get(reverse("committee:floor_poster", args=[tower.floor(2).code]))
-    assert own.status_code == 200 and own["Content-Type"] == "application/pdf"
-    assert f'filename="poster-{tower.floor(2).code}.pdf"' in own["Content-Disposition"]
-    assert client.get(reverse("committee:floor_poster", args=[tower.floor(1).code])).status_code == 403
-    assert client.get(reverse("committee:building_posters", args=[tower.building.code])).status_code == 403
+    job = jobs.run(jobs.start(client, reverse("committee:floor_poster", args=[tower.floor(2).code])))
+    assert job.kind == "committee.floor_poster" and job.result_name == f"poster-{tower.floor(2).code}.pdf"
+    own = jobs.download(client, job)
+    assert len(PdfReader(io.BytesIO(own)).pages) == 1
+    assert qr_texts(own) == [SITE + reverse("committee:floor_page", args=[tower.floor(2).code])]
+    for url in (reverse("committee:floor_poster", args=[tower.floor(1).code]),
+                reverse("committee:building_posters", args=[tower.building.code])):
+        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
+    assert Job.objects.count() == 1
 
 
 @pytest.mark.parametrize("who", ["employee", "contact", "other_secretary", "nobody"])
 def test_others_may_not_print_posters(client, tower, people, who):
     client.force_login(people[who])
-    assert client.get(reverse("committee:floor_poster", args=[tower.floor(1).code])).status_code == 403
-    assert client.get(reverse("committee:building_posters", args=[tower.building.code])).status_code == 403
+    for url in (reverse("committee:floor_poster", args=[tower.floor(1).code]),
+                reverse("committee:building_posters", args=[tower.building.code])):
+        assert client.get(url).status_code == 403
+        assert client.post(url).status_code == 403
+    assert not Job.objects.exists()
 
 
-def test_property_staff_may_print(client, tower, people):
+def test_property_staff_may_print_and_keep_their_posters_to_themselves(client, tower, people):
     client.force_login(people["property"])
-    assert client.get(reverse("committee:building_posters", args=[tower.building.code])).status_code == 200
+    job = jobs.run(jobs.start(client, reverse("committee:building_posters", args=[tower.building.code])))
+    assert job.has_file
+    client.force_login(people["secretary"])  # may print posters too, but this file is not theirs
+    assert client.get(job.get_absolute_url()).status_code == 404
+    assert client.get(job.download_url).status_code == 404
+
+
+def test_a_leader_who_left_may_no_longer_open_their_poster(client, tower, people):
+    leader = people["leader"]
+    client.force_login(leader)
+    job = jobs.run(jobs.start(client, reverse("committee:floor_poster", args=[tower.floor(2).code])))
+    Role.objects.filter(user=leader).update(ended_at=timezone.now())
+    access.forget(leader)
+    assert client.get(job.download_url).status_code == 403
+
+
+def test_posters_of_a_leader_who_left_before_the_worker_ran_are_not_made(client, tower, people, settings):
+    leader = people["leader"]
+    client.force_login(leader)
+    job = jobs.start(client, reverse("committee:floor_poster", args=[tower.floor(2).code]),
+                     HTTP_ACCEPT_LANGUAGE="en")
+    Role.objects.filter(user=leader).update(ended_at=timezone.now())
+    jobs.run(job)
+    assert job.status == Status.FAILED and not job.result
+    assert job.error == "You may no longer do this, so the work was not done."
+    assert not list(settings.MEDIA_ROOT.rglob("*.pdf"))
+    assert Message.objects.get(user=leader, event="job.failed").body == job.error
 
 
 def test_unknown_floor_poster_is_404(client, people, tower):
