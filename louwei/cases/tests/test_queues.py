@@ -423,11 +423,13 @@ def test_the_leaders_export_holds_only_their_floors(client, world):
     assert client.get(job.download_url).status_code == 404
 
 
-def test_the_export_keeps_only_the_lists_filters_and_clean_values(client, world):
+def test_the_export_keeps_only_the_lists_filters(client, world):
     client.force_login(world.secretary)
-    job = jobs.start(client, export_url(world, "q=a%00b%01c&status=open&evil=1&page=3"))
+    job = jobs.start(client, export_url(world, "q=abc&status=open&evil=1&page=3"))
     assert job.params == {"query": {"q": "abc", "status": "open"}}
     assert jobs.run(job).status == "done"
+    # Control characters never reach a job: the address that holds one is refused (louwei.core.middleware).
+    assert client.post(export_url(world, "q=a%00b%01c")).status_code == 400
 
 
 def test_a_long_section_shows_the_most_urgent_rows_and_says_how_many_more(client, world):

@@ -149,7 +149,7 @@ def test_exports_write_whatever_an_older_row_holds(building):
     assert CLEAN in names
 
     CaseFactory(floor=building.floors.get(number=5), description=STORED)
-    from louwei.cases.views.queues import cases_workbook
+    from louwei.cases.exports import cases_workbook
 
     book = openpyxl.load_workbook(io.BytesIO(cases_workbook(Case.objects.all(), title="x")))
     assert CLEAN in [c for row in book.active.iter_rows(values_only=True) for c in row]

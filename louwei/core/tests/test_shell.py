@@ -76,7 +76,7 @@ def test_district_staff_navigate_to_the_building_list(client, make_building, per
     district = building.party_committee.code
     assert nav_links(html) == [
         "/", "/cases/", "/buildings/", "/notices/manage/", f"/districts/{district}/cases/dashboard/",
-        "/cases/settings/", "/holidays/", "/policies/", "/inbox/", "/me/",
+        "/cases/settings/", "/health/", "/holidays/", "/policies/", "/inbox/", "/me/",
     ]
     assert tab_links(html) == ["/", "/cases/", "/buildings/", "/me/"]
 

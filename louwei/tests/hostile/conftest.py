@@ -67,6 +67,29 @@ def _files_to_serve() -> None:
             attach(case, [prepare(SimpleUploadedFile("p.png", _png(), "image/png"))])
 
 
+def _jobs() -> dict[str, str]:
+    """A finished roster export and a finished roster check of the secretary's, and their pages."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from louwei.buildings import roster
+    from louwei.buildings.models import Building
+    from louwei.testing import jobs
+
+    client = Client()
+    client.force_login(User.objects.get(username="secretary"))
+    export = jobs.run(jobs.start(client, "/buildings/XCFZ-B/roster/export.xlsx"))
+    data = roster.export_workbook(Building.objects.get(code="XCFZ-B"))
+    check = jobs.run(jobs.start(client, "/buildings/XCFZ-B/roster/import/", {
+        "file": SimpleUploadedFile("名册.xlsx", data, roster.XLSX_CONTENT_TYPE),
+    }))
+    return {
+        "/jobs/": "secretary",
+        f"/jobs/{export.pk}/": "secretary",
+        f"/jobs/{export.pk}/download/": "secretary",
+        f"/buildings/XCFZ-B/roster/import/{check.pk}/": "secretary",
+    }
+
+
 def _first_pk(queryset, default: int = 1) -> int:
     return queryset.order_by("pk").values_list("pk", flat=True).first() or default
 
@@ -131,6 +154,7 @@ def seeds() -> dict[str, str]:
         "/api/v1/": "secretary",
         "/api/v1/openapi.json": "secretary",
     }
+    result.update(_jobs())
     portrait = FloorLeader.objects.filter(ended_on__isnull=True).exclude(photo="").order_by("pk").first()
     if portrait is not None:
         result[portrait.photo_url] = hostile.ANONYMOUS
