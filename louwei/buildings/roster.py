@@ -36,16 +36,19 @@ import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
 from django.db import transaction
 from django.db.models import Prefetch
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -513,20 +516,332 @@ def _file_error(message: str) -> ValidationError:
     return ValidationError(message, code="roster_file")
 
 
-def check_workbook_bytes(data: bytes) -> None:
-    """Is this really an .xlsx (a zip holding a workbook), and not a zip bomb?"""
-    if not data.startswith(b"PK\x03\x04"):
-        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
+# What a roster workbook may hold. Besides the upload's size (LOUWEI_MAX_ROSTER_BYTES) and the rows
+# (LOUWEI_MAX_ROSTER_ROWS), a small .xlsx can unpack to a great deal (a "zip bomb"): hundreds of
+# megabytes of empty rows, or one row of millions of empty cells, cost minutes of CPU to parse. So
+# before openpyxl sees a file, every part is unpacked here as a stream, checked against the size its
+# header gives, and every XML part is counted element by element: each sheet's declared dimension,
+# rows, columns and cells (empty ones included), and the elements of the whole file. The first
+# limit passed stops the reading.
+HEADER_ROWS = 10  # the header row is looked for in the first rows of the sheet
+MAX_COLUMNS = 50  # cells further right than this refuse the file
+CELLS_PER_ROW = 25  # the cell count's limit: the rows' limit times this (the roster has 12 columns)
+ELEMENTS_PER_CELL = 4  # the element count's limit: the cells' limit times this (a cell is 2 or 3 elements)
+MAX_TEXT = 32767  # characters in one run of text: Excel's own limit for a cell
+UNPACKED_PER_BYTE = 10  # the unpacked size's limit: LOUWEI_MAX_ROSTER_BYTES times this
+_PIECE = 1 << 16
+
+
+@dataclass(frozen=True)
+class WorkbookLimits:
+    unpacked_bytes: int
+    sheet_rows: int
+    columns: int
+    cells: int
+    elements: int
+
+
+def workbook_limits() -> WorkbookLimits:
+    rows = settings.LOUWEI_MAX_ROSTER_ROWS + HEADER_ROWS
+    return WorkbookLimits(
+        unpacked_bytes=settings.LOUWEI_MAX_ROSTER_BYTES * UNPACKED_PER_BYTE,
+        sheet_rows=rows,
+        columns=MAX_COLUMNS,
+        cells=rows * CELLS_PER_ROW,
+        elements=rows * CELLS_PER_ROW * ELEMENTS_PER_CELL,
+    )
+
+
+def _not_a_workbook() -> ValidationError:
+    return _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
+
+
+def _damaged() -> ValidationError:
+    return _file_error(_("The workbook could not be read: it may be damaged or not an .xlsx file."))
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _unpacked(data: bytes, info: zipfile.ZipInfo):
+    """The unpacked bytes of one member of the zip, in pieces, from its own compressed stream: a
+    member whose stream holds more than its header says, or less, or other bytes, is refused (the
+    zip module would trust the header and stop there)."""
+    if info.flag_bits & 0x1:  # encrypted
+        raise _not_a_workbook()
+    offset = info.header_offset
+    header = data[offset : offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _damaged()
+    name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    start = offset + 30 + name_length + extra_length
+    raw = memoryview(data)[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise _damaged()
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise _damaged()
+        pieces = (bytes(raw[i : i + _PIECE]) for i in range(0, len(raw), _PIECE))
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        pieces = _inflate(raw)
+    else:  # Excel writes deflated or stored members only
+        raise _not_a_workbook()
+    produced = crc = 0
+    for piece in pieces:
+        produced += len(piece)
+        if produced > info.file_size:
+            raise _file_error(
+                _("The workbook is damaged: one of its parts unpacks to more than its header says.")
+            )
+        crc = zlib.crc32(piece, crc)
+        yield piece
+    if produced != info.file_size or crc != info.CRC:
+        raise _damaged()
+
+
+def _inflate(raw: memoryview):
+    """A deflate stream, unpacked a piece at a time (never more than ``_PIECE`` bytes at once)."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position = 0
+    while not inflater.eof:
+        if inflater.unconsumed_tail:
+            given = inflater.unconsumed_tail
+        else:
+            given = raw[position : position + _PIECE]
+            position += len(given)
+        try:
+            piece = inflater.decompress(given, _PIECE)
+        except zlib.error as exc:
+            raise _damaged() from exc
+        if not piece and not given:
+            raise _damaged()  # the stream ends before its end
+        if piece:
+            yield piece
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+class _Scan:
+    """Counts, as expat streams through the XML parts of a workbook one after the other, the
+    elements of them all, the length of each run of text, and for each worksheet its declared
+    dimension, rows, columns and cells (empty ones included), raising the translated error at the
+    first limit passed. Names are namespace-resolved (``uri}local``), whatever prefixes the file uses."""
+
+    def __init__(self, limits: WorkbookLimits):
+        self.limits = limits
+        self.elements = 0
+        self.on_sheet = {f"{_MAIN}}}c": self._cell, f"{_MAIN}}}row": self._row, f"{_MAIN}}}dimension": self._dimension}
+
+    def part(self, pieces, label: str, listener=None) -> None:
+        """Stream one XML part through the counts; ``label`` names it in messages (the sheet's name),
+        ``listener`` is called with every element's name and attributes."""
+        self.label = label
+        self.listener = listener
+        self.first = True
+        self.worksheet = False
+        self.rows = self.cells = self.row = self.column = self.text = 0
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.StartElementHandler = self.start
+        parser.CharacterDataHandler = self.characters
+        parser.StartDoctypeDeclHandler = _refuse_declarations
+        parser.EntityDeclHandler = _refuse_declarations
+        try:
+            for piece in pieces:
+                parser.Parse(piece, False)
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise _damaged() from exc
+
+    def characters(self, text: str) -> None:
+        self.text += len(text)
+        if self.text > MAX_TEXT:
+            raise _file_error(
+                _("The workbook holds a text of more than %(max)s characters; Excel allows at most that in a cell.")
+                % {"max": _number(MAX_TEXT)}
+            )
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        self.text = 0
+        self.elements += 1
+        if self.elements > self.limits.elements:
+            raise _file_error(
+                _(
+                    "The workbook holds more than %(count)s XML elements; a roster needs far fewer. Copy the "
+                    "roster into a new, empty workbook and try again."
+                )
+                % {"count": _number(self.limits.elements)}
+            )
+        if self.listener is not None:
+            self.listener(name.rpartition("}")[2], attributes)
+        if self.worksheet:
+            handler = self.on_sheet.get(name)
+            if handler is not None:
+                handler(attributes)
+        elif self.first:
+            self.first = False
+            self.worksheet = name == f"{_MAIN}}}worksheet"
+
+    def _row(self, attributes: dict[str, str]) -> None:
+        reference = attributes.get("r")
+        self.rows += 1
+        self.row = _whole_number(reference) if reference else self.row + 1
+        self.column = 0
+        if self.rows > self.limits.sheet_rows or self.row > self.limits.sheet_rows:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” has more than %(rows)s rows, empty ones included. Delete the empty "
+                    "rows after the data, or split the file (at most %(max)s rows of enterprises a file)."
+                )
+                % {
+                    "sheet": self.label,
+                    "rows": _number(self.limits.sheet_rows),
+                    "max": _number(settings.LOUWEI_MAX_ROSTER_ROWS),
+                }
+            )
+
+    def _cell(self, attributes: dict[str, str]) -> None:
+        reference = attributes.get("r")
+        self.cells += 1
+        self.column = _column_number(reference) if reference else self.column + 1
+        if self.column > self.limits.columns:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” has cells beyond column %(column)s, empty ones included; a roster has "
+                    "at most %(max)d columns. Delete the empty columns after the data."
+                )
+                % {"sheet": self.label, "column": _letter(self.limits.columns), "max": self.limits.columns}
+            )
+        if self.cells > self.limits.cells:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” has more than %(cells)s cells, empty ones included. Delete the empty "
+                    "rows and columns after the data, or split the file."
+                )
+                % {"sheet": self.label, "cells": _number(self.limits.cells)}
+            )
+
+    def _dimension(self, attributes: dict[str, str]) -> None:
+        from openpyxl.utils.cell import range_boundaries
+
+        reference = attributes.get("ref", "")
+        try:
+            _min_col, _min_row, max_col, max_row = range_boundaries(reference.upper())
+        except (TypeError, ValueError):
+            return  # openpyxl reads on without a usable dimension, and the counts still hold
+        if (max_row or 0) > self.limits.sheet_rows or (max_col or 0) > self.limits.columns:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” says it spans %(range)s; a roster may have at most %(rows)s rows and "
+                    "%(columns)d columns. Delete the empty rows and columns after the data, or split the file."
+                )
+                % {
+                    "sheet": self.label,
+                    "range": reference,
+                    "rows": _number(self.limits.sheet_rows),
+                    "columns": self.limits.columns,
+                }
+            )
+
+
+def _whole_number(text: str) -> int:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again.")) from exc
+        return int(text)
+    except ValueError as exc:
+        raise _damaged() from exc
+
+
+_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?\d+")
+
+
+def _column_number(reference: str) -> int:
+    """The column of a cell reference: A1 → 1, AX7 → 50."""
+    match = _REFERENCE.fullmatch(reference)
+    if match is None:
+        raise _damaged()
+    number = 0
+    for letter in match.group(1).upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _refuse_declarations(*_args) -> None:
+    raise _not_a_workbook()  # an Office file never declares a DTD or entities
+
+
+class _SheetNames:
+    """Collects, from xl/workbook.xml and its relationships, which part holds which sheet, so that
+    messages name the sheet (名册) rather than its part (xl/worksheets/sheet1.xml)."""
+
+    PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+    def __init__(self):
+        self.sheets: list[tuple[str, str]] = []  # (name, relationship id)
+        self.targets: dict[str, str] = {}  # relationship id → part
+
+    def __call__(self, local: str, attributes: dict[str, str]) -> None:
+        if local == "sheet":
+            rid = next((v for k, v in attributes.items() if k.rpartition("}")[2] == "id"), "")
+            self.sheets.append((attributes.get("name", ""), rid))
+        elif local == "Relationship":
+            self.targets[attributes.get("Id", "")] = attributes.get("Target", "")
+
+    def by_part(self) -> dict[str, str]:
+        names = {}
+        for sheet, rid in self.sheets:
+            target = self.targets.get(rid, "")
+            if target:
+                names[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = sheet
+        return names
+
+
+def check_workbook_bytes(data: bytes) -> None:
+    """Is this really an .xlsx (a zip holding a workbook), and not a zip bomb?
+
+    Refuses, with a translated ``ValidationError``, within a fraction of a second whatever the file
+    unpacks to: a file that is not a workbook; parts that together unpack to more than
+    ``workbook_limits().unpacked_bytes`` (by their headers, then by their streams, which must stop where
+    the headers say); a sheet whose dimension, rows, columns or cells (empty ones counted) pass the
+    limits, or a workbook with too many XML elements in all.
+    """
+    if not data.startswith(b"PK\x03\x04"):
+        raise _not_a_workbook()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise _not_a_workbook() from exc
+    names = {info.filename for info in members}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
-    if total > 40 * settings.LOUWEI_MAX_ROSTER_BYTES:
-        raise _file_error(_("The workbook is too large once unpacked."))
+        raise _not_a_workbook()
+    limits = workbook_limits()
+
+    def too_large() -> ValidationError:
+        return _file_error(
+            _(
+                "The workbook is too large once unpacked (more than %(limit)s). Copy the roster into a new, "
+                "empty workbook and try again."
+            )
+            % {"limit": filesizeformat(limits.unpacked_bytes)}
+        )
+
+    if sum(info.file_size for info in members) > limits.unpacked_bytes:
+        raise too_large()
+    scan = _Scan(limits)
+    workbook_parts = _SheetNames()
+    sheet_names: dict[str, str] = {}
+    for info in sorted(members, key=lambda info: info.filename not in _SheetNames.PARTS):
+        pieces = _unpacked(data, info)
+        if info.filename in _SheetNames.PARTS:
+            scan.part(pieces, info.filename, listener=workbook_parts)
+            sheet_names = workbook_parts.by_part()
+        elif info.filename.endswith((".xml", ".rels")):
+            scan.part(pieces, sheet_names.get(info.filename, info.filename))
+        else:
+            for _piece in pieces:
+                pass
 
 
 def read_workbook(data: bytes) -> Sheet:
@@ -538,7 +853,7 @@ def read_workbook(data: bytes) -> Sheet:
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise _file_error(_("The workbook could not be read: it may be damaged or not an .xlsx file.")) from exc
+        raise _damaged() from exc
     try:
         if SHEET_DATA in workbook.sheetnames:
             worksheet = workbook[SHEET_DATA]
@@ -547,14 +862,25 @@ def read_workbook(data: bytes) -> Sheet:
                 (workbook[name] for name in workbook.sheetnames if name not in (SHEET_HELP, SHEET_LISTS)),
                 workbook.worksheets[0],
             )
-        return _read_rows(worksheet.iter_rows(values_only=True))
+        # The rows as they are in the file, not as its dimension says: check_workbook_bytes counted them.
+        worksheet.reset_dimensions()
+        try:
+            return _read_rows(worksheet.iter_rows(values_only=True))
+        except ValidationError:
+            raise
+        except Exception as exc:  # a damaged sheet
+            raise _damaged() from exc
     finally:
         workbook.close()
 
 
 def _read_rows(rows: Iterable[tuple]) -> Sheet:
+    """The header (within the first ``HEADER_ROWS`` rows) and the rows below it that are not blank.
+    Blank rows are skipped but counted: at most LOUWEI_MAX_ROSTER_ROWS rows below the header, empty
+    ones included."""
     max_rows = settings.LOUWEI_MAX_ROSTER_ROWS
     headers: list[Any] | None = None
+    header_number = 0
     columns: dict[str, int] = {}
     data: list[tuple[int, list[Any]]] = []
     for number, cells in enumerate(rows, start=1):
@@ -566,17 +892,25 @@ def _read_rows(rows: Iterable[tuple]) -> Sheet:
                 if key and key not in found:
                     found[key] = index
             if len(found) >= 2:
-                headers, columns = cells, found
-            elif number >= 10:
+                headers, columns, header_number = cells, found, number
+            elif number >= HEADER_ROWS:
                 break
             continue
+        if number - header_number > max_rows:
+            if len(data) == number - header_number - 1:  # no blank row so far: the file is simply too long
+                raise _file_error(
+                    _("The file has more than %(max)d rows; split it into smaller files.") % {"max": max_rows}
+                )
+            raise _file_error(
+                _(
+                    "The file has more than %(max)d rows below its header, empty rows included; delete the empty "
+                    "rows or split it into smaller files."
+                )
+                % {"max": max_rows}
+            )
         if all(_blank(value) for value in cells):
             continue
         data.append((number, cells))
-        if len(data) > max_rows:
-            raise _file_error(
-                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": max_rows}
-            )
     if headers is None:
         raise _file_error(_("No header row found. Use the roster template: its first row names the columns."))
     missing = [COLUMN_BY_KEY[key].label for key in COLUMN_BY_KEY if COLUMN_BY_KEY[key].required and key not in columns]
