@@ -1237,16 +1237,19 @@ def import_roster(
 ) -> ImportReport:
     """Import a roster into ``building``; the one function behind the web page and ``import_roster``.
 
-    The caller has checked that ``actor`` may import into ``building``. Rows whose enterprise is
-    already registered are only written if ``actor`` may change that enterprise
-    (``access.enterprises(actor, ENTERPRISE_EDIT)``); ``actor=None`` (the command, run by a server
-    operator) has no such limit. ``via`` ("web" or "command") is recorded in the audit event.
+    ``actor`` must be allowed ``Action.ROSTER_IMPORT`` on ``building`` (``PermissionDenied``
+    otherwise, before the file is read). Rows whose enterprise is already registered are only written
+    if ``actor`` may change that enterprise (``access.enterprises(actor, ENTERPRISE_EDIT)``);
+    ``actor=None`` (the command, run by a server operator) has no such limit. ``via`` ("web" or
+    "command") is recorded in the audit event.
 
     ``source``: a path, bytes, a binary file, or a list of dicts keyed by column key.
     Raises ``ValidationError`` when the file as a whole cannot be used (not an .xlsx, no header,
     required columns missing, too many rows). Otherwise returns an :class:`ImportReport`.
     Nothing is written when ``dry_run``, nor when a row is bad and ``skip_invalid`` is false.
     """
+    if actor is not None:
+        access.require(actor, Action.ROSTER_IMPORT, building)
     sheet = read_source(source)
     report = ImportReport(
         building_code=building.code,
