@@ -30,7 +30,7 @@ Imports and exports are audited (``roster.imported``, ``roster.exported``).
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import datetime
 import io
 import re
@@ -46,20 +46,21 @@ from xml.parsers import expat
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from louwei import access
 from louwei.access import Action
-from louwei.core.audit import record
+from louwei.core.audit import record, record_many
 from louwei.core.spreadsheets import append_row, text_safe  # noqa: F401  (text_safe: the one rule, tested here)
 from louwei.core.text import compact, normalise
 from louwei.core.validators import normalise_phone, normalise_uscc, validate_phone, validate_uscc
 
-from . import services
+from . import services, signals
 from .models import Building, Enterprise, EnterpriseContact, Floor, Industry, Occupancy, PartyOrganisation, Unit
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -68,6 +69,8 @@ SHEET_HELP = "说明"
 SHEET_LISTS = "选项"
 # Cells below the header that carry the drop-downs and text formats.
 TEMPLATE_ROWS = 2000
+# An import reports its progress every so many rows.
+PROGRESS_EVERY = 250
 
 
 @dataclass(frozen=True)
@@ -988,14 +991,59 @@ def _editable(actor, enterprises: Iterable[Enterprise]) -> set[int] | None:
     return set(access.enterprises(actor, Action.ENTERPRISE_EDIT).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row], set[int] | None]:
-    """Check every row; return the rows (with their errors) and the ids of the known enterprises
-    that ``actor`` may change (``None``: no limit)."""
+@dataclass
+class _Registry:
+    """What an import needs to know of the registry, read in six queries whatever the rows: the
+    building's floors and units, the enterprises the file names (with their contacts), their open
+    occupancies in the building, and which of them the importer may change."""
+
+    floors: dict[int, Floor]  # number → floor
+    units: dict[tuple[int, str], Unit]  # (floor id, unit number) → unit
+    enterprises: dict[str, Enterprise]  # credit code → enterprise, with ``contact_list``
+    open: dict[tuple[str, int, str], Occupancy]  # (credit code, floor id, unit number) → open occupancy
+    editable: set[int] | None  # ids of the enterprises the importer may change; None: no limit
+
+
+def _floors(building: Building) -> dict[int, Floor]:
     floors = {floor.number: floor for floor in Floor.objects.filter(building=building)}
     for floor in floors.values():
         floor.building = building
+    return floors
+
+
+def _read_registry(building: Building, floors: dict[int, Floor], codes: set[str], actor) -> _Registry:
+    floor_by_id = {floor.pk: floor for floor in floors.values()}
+    units = {}
+    unit_by_id = {}
+    for unit in Unit.objects.filter(floor__building=building):
+        unit.floor = floor_by_id[unit.floor_id]
+        units[(unit.floor_id, unit.number)] = unit_by_id[unit.pk] = unit
+    enterprises: dict[str, Enterprise] = {}
+    open_occupancies = {}
+    if codes:
+        enterprises = {
+            enterprise.uscc: enterprise
+            for enterprise in Enterprise.objects.filter(uscc__in=codes).prefetch_related(
+                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
+            )
+        }
+        enterprise_by_id = {enterprise.pk: enterprise for enterprise in enterprises.values()}
+        for occupancy in Occupancy.objects.filter(
+            enterprise_id__in=list(enterprise_by_id), unit__floor__building=building, ended_on__isnull=True
+        ):
+            occupancy.enterprise = enterprise_by_id[occupancy.enterprise_id]
+            occupancy.unit = unit_by_id[occupancy.unit_id]
+            open_occupancies[(occupancy.enterprise.uscc, occupancy.unit.floor_id, occupancy.unit.number)] = occupancy
+    return _Registry(floors, units, enterprises, open_occupancies, _editable(actor, enterprises.values()))
+
+
+def _check_rows(sheet: Sheet, building: Building, actor, tell) -> tuple[list[Row], _Registry]:
+    """Check every row against the rules, the registry and the rest of the file; return the rows
+    (with their errors) and what was read of the registry. Reports progress every few hundred rows."""
+    floors = _floors(building)
     rows: list[Row] = []
-    for number, cells in sheet.rows:
+    total = 2 * len(sheet.rows)
+    for count, (number, cells) in enumerate(sheet.rows, start=1):
         values: dict[str, Any] = {}
         row = Row(number=number, cells=cells, values=values)
         for key, index in sheet.columns.items():
@@ -1024,15 +1072,15 @@ def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row]
         if row.given("moved_in_on") and values["moved_in_on"] > timezone.localdate() + datetime.timedelta(days=366):
             row.add("moved_in_on", _("The date is more than a year away."))
         rows.append(row)
+        if count % PROGRESS_EVERY == 0:
+            tell(count, total)
 
     # Against the registry: a known code must belong to an enterprise the importer may change and
     # carry the same name; Party members within employees.
-    codes = {row.values["uscc"] for row in rows if row.given("uscc")}
-    known = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes)} if codes else {}
-    editable = _editable(actor, known.values())
+    registry = _read_registry(building, floors, {row.values["uscc"] for row in rows if row.given("uscc")}, actor)
     for row in rows:
-        existing = known.get(row.values.get("uscc"))
-        if existing is not None and editable is not None and existing.pk not in editable:
+        existing = registry.enterprises.get(row.values.get("uscc"))
+        if existing is not None and registry.editable is not None and existing.pk not in registry.editable:
             row.add("uscc", out_of_scope_message())
         elif existing is not None and row.given("name") and normalise(existing.name) != row.values["name"]:
             row.add(
@@ -1073,147 +1121,222 @@ def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row]
             earlier = unit_rows.setdefault(unit_key, row)
             if earlier is not row:
                 row.add("unit", _("Row %(row)d already gives this enterprise in this unit.") % {"row": earlier.number})
-    return rows, editable
+    return rows, registry
 
 
 # ----------------------------------------------------------------------------------------------
-# Writing
+# Writing: the good rows are planned one by one in memory, with the registry's own checks, then
+# written in bulk: a few statements per table, whatever the number of rows.
 
 
-class _Writer:
-    """Applies good rows to the registry, through the registry's services (audited)."""
+def _changes_checked(obj, values: dict[str, Any], fields, validate) -> dict[str, tuple[Any, Any]]:
+    """What setting ``values`` on ``obj`` would change (``{field: (old, new)}``), checked by
+    ``validate`` on a copy: ``obj`` itself is untouched, so a row refused further on leaves nothing
+    behind."""
+    candidate = copy.copy(obj)
+    changed = services._changes(candidate, values, fields)
+    if changed:
+        validate(candidate)
+    return changed
 
-    def __init__(self, actor, building: Building, rows: list[Row], editable: set[int] | None = None):
-        self.actor = actor
-        self.building = building
-        # The enterprises the actor may change (None: no limit); those this import creates join it.
-        self.editable = set(editable) if editable is not None else None
-        self.today = timezone.localdate()
-        codes = {row.values["uscc"] for row in rows}
-        self.enterprises: dict[str, Enterprise] = {
-            e.uscc: e
-            for e in Enterprise.objects.filter(uscc__in=codes).prefetch_related(
-                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
-            )
-        }
-        self.units: dict[tuple[int, str], Unit] = {
-            (unit.floor_id, unit.number): unit
-            for unit in Unit.objects.filter(floor__building=building).select_related("floor__building")
-        }
-        self.open: dict[tuple[int, int], Occupancy] = {
-            (o.enterprise_id, o.unit_id): o
-            for o in Occupancy.objects.filter(
-                enterprise__uscc__in=codes, ended_on__isnull=True
-            ).select_related("unit__floor__building", "enterprise")
-        }
+
+class _Plan:
+    """The changes the good rows make, in row order, with their audit events and each row's
+    outcome ("created", "updated" or "unchanged"). A row whose change the registry refuses is
+    rejected as a whole: nothing of it enters the plan."""
+
+    def __init__(self, registry: _Registry, today: datetime.date):
+        self.registry = registry
+        self.today = today
+        self.new_enterprises: dict[str, Enterprise] = {}  # credit code → enterprise to insert
+        self.changed_enterprises: dict[int, Enterprise] = {}
+        self.enterprise_fields: set[str] = set()
+        self.new_contacts: list[EnterpriseContact] = []
+        self.changed_contacts: dict[int, EnterpriseContact] = {}
+        self.contact_fields: set[str] = set()
+        self.new_units: list[Unit] = []
+        self.new_occupancies: list[tuple[Row, Occupancy]] = []
+        self.moved_dates: dict[int, Occupancy] = {}
+        self.events: list[services.Event] = []
         self.units_created: list[str] = []
+        self.outcomes: dict[int, str] = {}  # row number → outcome
 
-    def forget(self, row: Row) -> None:
-        """Drop what the cache may hold from a row whose savepoint was rolled back."""
-        enterprise = self.enterprises.pop(row.values["uscc"], None)
-        fresh = (
-            Enterprise.objects.filter(uscc=row.values["uscc"])
-            .prefetch_related(
-                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
-            )
-            .first()
-        )
-        if fresh is not None:
-            self.enterprises[fresh.uscc] = fresh
-        if row.floor is not None:
-            key = (row.floor.pk, row.values["unit"])
-            if key in self.units and not Unit.objects.filter(pk=self.units[key].pk).exists():
-                del self.units[key]
-        if enterprise is not None:
-            for key in [k for k in self.open if k[0] == enterprise.pk]:
-                if not Occupancy.objects.filter(pk=self.open[key].pk, ended_on__isnull=True).exists():
-                    del self.open[key]
-
-    def write(self, row: Row) -> str:
-        """Apply one row; return "created", "updated" or "unchanged"."""
+    def add(self, row: Row) -> None:
+        """Plan ``row``, or raise ``ValidationError`` (keyed by the registry's field names). The
+        outcome: "created" for the first row of a new enterprise, "updated" for a row that changes
+        anything of a known one (its record, contact, units, move-in date), "unchanged" otherwise."""
         values = row.values
-        enterprise = self.enterprises.get(values["uscc"])
-        outcome = "unchanged"
-        if enterprise is None:
-            enterprise = services._create_enterprise(
-                known_new=True,
-                actor=self.actor,
-                values={
-                    "name": values["name"],
-                    "uscc": values["uscc"],
-                    "industry": values["industry"],
-                    "employee_count": values.get("employee_count") or 0,
-                    "party_organisation": values.get("party_organisation") or PartyOrganisation.NONE,
-                    "party_member_count": values.get("party_member_count") or 0,
-                },
+        code = values["uscc"]
+        steps = []  # what the row changes, applied only once every part of it is valid
+        enterprise = self.registry.enterprises.get(code)
+        created = enterprise is None
+        if created:
+            enterprise = Enterprise(
+                **services._clean_enterprise_values(
+                    {
+                        "name": values["name"],
+                        "uscc": code,
+                        "industry": values["industry"],
+                        "employee_count": values.get("employee_count") or 0,
+                        "party_organisation": values.get("party_organisation") or PartyOrganisation.NONE,
+                        "party_member_count": values.get("party_member_count") or 0,
+                    }
+                )
             )
+            services._validate_enterprise(enterprise, check_unique=False)
             enterprise.contact_list = []
-            self.enterprises[enterprise.uscc] = enterprise
-            if self.editable is not None:
-                self.editable.add(enterprise.pk)
-            outcome = "created"
-        elif self.editable is not None and enterprise.pk not in self.editable:
-            # registered elsewhere since the rows were checked
-            raise ValidationError({"uscc": out_of_scope_message()})
+            steps.append(lambda: self._new_enterprise(enterprise))
+        elif (
+            self.registry.editable is not None
+            and code not in self.new_enterprises
+            and enterprise.pk not in self.registry.editable
+        ):
+            raise ValidationError({"uscc": out_of_scope_message()})  # the checks refused it already
         else:
             changes = {
                 key: values[key]
                 for key in ENTERPRISE_KEYS
                 if values.get(key) is not None and getattr(enterprise, key) != values[key]
             }
-            if changes and services._update_enterprise(actor=self.actor, enterprise=enterprise, values=changes):
-                outcome = "updated"
+            changed = _changes_checked(
+                enterprise,
+                services._clean_enterprise_values(changes),
+                services.ENTERPRISE_FIELDS,
+                lambda e: services._validate_enterprise(e, check_unique=False),
+            )
+            if changed:
+                steps.append(lambda: self._changed_enterprise(enterprise, changed))
 
-        if values.get("contact_name") is not None and self._write_contact(enterprise, values):
-            outcome = outcome if outcome == "created" else "updated"
+        if values.get("contact_name") is not None:
+            name = values["contact_name"]
+            contact = next((c for c in enterprise.contact_list if normalise(c.name) == name), None)
+            if contact is None:
+                contact = EnterpriseContact(
+                    enterprise=enterprise,
+                    is_primary=not any(c.is_primary for c in enterprise.contact_list),
+                    **services._clean_contact_values(
+                        {
+                            "name": name,
+                            "phone": values.get("contact_phone") or "",
+                            "email": values.get("contact_email") or "",
+                        }
+                    ),
+                )
+                services._validate_contact(contact)
+                steps.append(lambda: self._new_contact(enterprise, contact))
+            else:
+                changes = {
+                    field_name: values[key]
+                    for field_name, key in (("phone", "contact_phone"), ("email", "contact_email"))
+                    if values.get(key) is not None and getattr(contact, field_name) != values[key]
+                }
+                contact_changed = _changes_checked(
+                    contact,
+                    services._clean_contact_values(changes),
+                    services.CONTACT_FIELDS,
+                    services._validate_contact,
+                )
+                if contact_changed:
+                    steps.append(lambda: self._changed_contact(contact, contact_changed))
 
-        unit = self.units.get((row.floor.pk, values["unit"]))
+        floor = row.floor
+        unit = self.registry.units.get((floor.pk, values["unit"]))
         if unit is None:
-            unit = services._create_unit(actor=self.actor, floor=row.floor, number=values["unit"])
-            unit.floor = row.floor
-            self.units[(row.floor.pk, unit.number)] = unit
-            self.units_created.append(f"{row.floor.label} {unit.number}")
-        occupancy = self.open.get((enterprise.pk, unit.pk))
+            unit = Unit(floor=floor, number=values["unit"])
+            services._check_unit(unit)
+            steps.append(lambda: self._new_unit(unit))  # a new unit always comes with a move-in
+        occupancy = self.registry.open.get((code, floor.pk, unit.number))
         if occupancy is None:
-            occupancy = services._move_in(
-                actor=self.actor,
-                enterprise=enterprise,
-                unit=unit,
-                started_on=values.get("moved_in_on") or self.today,
-                known_new=True,
-            )
-            self.open[(enterprise.pk, unit.pk)] = occupancy
-            outcome = outcome if outcome == "created" else "updated"
+            occupancy = Occupancy(enterprise=enterprise, unit=unit, started_on=values.get("moved_in_on") or self.today)
+            steps.append(lambda: self._new_occupancy(row, occupancy))
         elif values.get("moved_in_on") is not None and occupancy.started_on != values["moved_in_on"]:
-            services._change_move_in_date(actor=self.actor, occupancy=occupancy, started_on=values["moved_in_on"])
-            outcome = outcome if outcome == "created" else "updated"
-        return outcome
+            steps.append(lambda: self._moved_date(occupancy, values["moved_in_on"]))
 
-    def _write_contact(self, enterprise: Enterprise, values: dict[str, Any]) -> bool:
-        name = values["contact_name"]
-        contact = next((c for c in enterprise.contact_list if normalise(c.name) == name), None)
-        if contact is None:
-            contact = services._add_contact(
-                actor=self.actor,
-                enterprise=enterprise,
-                values={
-                    "name": name,
-                    "phone": values.get("contact_phone") or "",
-                    "email": values.get("contact_email") or "",
-                },
-                has_primary=any(c.is_primary for c in enterprise.contact_list),
-            )
-            if contact.is_primary:
-                for other in enterprise.contact_list:
-                    other.is_primary = False
-            enterprise.contact_list.append(contact)
-            return True
-        changes = {}
-        if values.get("contact_phone") is not None and contact.phone != values["contact_phone"]:
-            changes["phone"] = values["contact_phone"]
-        if values.get("contact_email") is not None and contact.email != values["contact_email"]:
-            changes["email"] = values["contact_email"]
-        return bool(changes and services._update_contact(actor=self.actor, contact=contact, values=changes))
+        for step in steps:
+            step()
+        self.outcomes[row.number] = "created" if created else "updated" if steps else "unchanged"
+
+    def _new_enterprise(self, enterprise: Enterprise) -> None:
+        self.registry.enterprises[enterprise.uscc] = enterprise
+        self.new_enterprises[enterprise.uscc] = enterprise
+        self.events.append(services.enterprise_created_event(enterprise))
+
+    def _changed_enterprise(self, enterprise: Enterprise, changed) -> None:
+        for field_name, (_old, new) in changed.items():
+            setattr(enterprise, field_name, new)
+        if enterprise.pk is not None:  # one this import creates is inserted with its last values
+            self.changed_enterprises[enterprise.pk] = enterprise
+            self.enterprise_fields.update(changed)
+        self.events.append(services.enterprise_updated_event(enterprise, changed))
+
+    def _new_contact(self, enterprise: Enterprise, contact: EnterpriseContact) -> None:
+        enterprise.contact_list.append(contact)
+        self.new_contacts.append(contact)
+        self.events.append(services.contact_added_event(contact))
+
+    def _changed_contact(self, contact: EnterpriseContact, changed) -> None:
+        for field_name, (_old, new) in changed.items():
+            setattr(contact, field_name, new)
+        if contact.pk is not None:
+            self.changed_contacts[contact.pk] = contact
+            self.contact_fields.update(changed)
+        self.events.append(services.contact_updated_event(contact, changed))
+
+    def _new_unit(self, unit: Unit) -> None:
+        self.registry.units[(unit.floor.pk, unit.number)] = unit
+        self.new_units.append(unit)
+        self.units_created.append(f"{unit.floor.label} {unit.number}")
+        self.events.append(services.unit_created_event(unit))
+
+    def _new_occupancy(self, row: Row, occupancy: Occupancy) -> None:
+        self.registry.open[(occupancy.enterprise.uscc, occupancy.unit.floor.pk, occupancy.unit.number)] = occupancy
+        self.new_occupancies.append((row, occupancy))
+        self.events.append(services.moved_in_event(occupancy))
+
+    def _moved_date(self, occupancy: Occupancy, started_on: datetime.date) -> None:
+        old = occupancy.started_on
+        occupancy.started_on = started_on
+        if occupancy.pk is not None:
+            self.moved_dates[occupancy.pk] = occupancy
+        self.events.append(services.move_in_date_changed_event(occupancy, old))
+
+    def write(self, actor, records: bool = True) -> list[Occupancy]:
+        """Write the plan: one bulk statement per table and kind of change (a few on SQLite, which
+        limits a statement's parameters), the enterprises' history and the audit events included.
+        Returns the new occupancies. A conflict with a change made since the registry was read
+        raises ``IntegrityError``: the caller holds a savepoint.
+
+        ``records=False`` leaves out the history and the audit events, which can neither fail nor
+        change an outcome: for a write that will be rolled back (the dry run)."""
+        user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        if self.new_enterprises:
+            if records:
+                bulk_create_with_history(list(self.new_enterprises.values()), Enterprise, default_user=user)
+            else:
+                Enterprise.objects.bulk_create(list(self.new_enterprises.values()))
+        if self.changed_enterprises:
+            now = timezone.now()
+            for enterprise in self.changed_enterprises.values():
+                enterprise.updated_at = now
+            changed, fields = list(self.changed_enterprises.values()), sorted(self.enterprise_fields | {"updated_at"})
+            if records:
+                bulk_update_with_history(changed, Enterprise, fields, default_user=user)
+            else:
+                Enterprise.objects.bulk_update(changed, fields)
+        if self.new_units:
+            Unit.objects.bulk_create(self.new_units)
+        if self.new_contacts:
+            EnterpriseContact.objects.bulk_create(self.new_contacts)
+        if self.changed_contacts:
+            EnterpriseContact.objects.bulk_update(list(self.changed_contacts.values()), sorted(self.contact_fields))
+        occupancies = [occupancy for _row, occupancy in self.new_occupancies]
+        if occupancies:
+            Occupancy.objects.bulk_create(occupancies)
+        if self.moved_dates:
+            Occupancy.objects.bulk_update(list(self.moved_dates.values()), ["started_on"])
+        if records:
+            record_many(actor, self.events)
+        return occupancies
 
 
 def _column_label(sheet: Sheet, key: str) -> str:
@@ -1225,6 +1348,42 @@ def _column_label(sheet: Sheet, key: str) -> str:
     return text or COLUMN_BY_KEY[key].label
 
 
+def _conflicts(plan: _Plan, building: Building) -> dict[int, ValidationError]:
+    """After a write failed on a change made since the registry was read: the rows it concerns
+    (row number → why), found by asking the registry again. A code registered meanwhile refuses
+    its rows; so does a move-in recorded meanwhile. A unit created meanwhile, or a main contact
+    named meanwhile, refuses nothing: the next plan, from a fresh read, takes them into account."""
+    found: dict[int, ValidationError] = {}
+    taken = set(Enterprise.objects.filter(uscc__in=list(plan.new_enterprises)).values_list("uscc", flat=True))
+    moved_in = {
+        (uscc, floor_id, number)
+        for uscc, floor_id, number in Occupancy.objects.filter(
+            enterprise__in=[e for e in plan.registry.enterprises.values() if e.pk is not None],
+            unit__floor__building=building,
+            ended_on__isnull=True,
+        ).values_list("enterprise__uscc", "unit__floor_id", "unit__number")
+    }
+    for row, occupancy in plan.new_occupancies:
+        code = row.values["uscc"]
+        if code in taken:
+            found[row.number] = ValidationError({"uscc": services._uscc_taken_message(code)})
+        elif (code, occupancy.unit.floor.pk, occupancy.unit.number) in moved_in:
+            found[row.number] = services.already_occupies(occupancy.enterprise, occupancy.unit)
+    return found
+
+
+def _monotonic(progress):
+    """``progress`` called only when the count moves forward (a retried plan starts over)."""
+    reached = [-1]
+
+    def tell(done: int, total: int) -> None:
+        if progress is not None and done > reached[0]:
+            reached[0] = done
+            progress(done, total)
+
+    return tell
+
+
 def import_roster(
     *,
     actor,
@@ -1234,6 +1393,7 @@ def import_roster(
     skip_invalid: bool = False,
     filename: str = "",
     via: str = "web",
+    progress=None,
 ) -> ImportReport:
     """Import a roster into ``building``; the one function behind the web page and ``import_roster``.
 
@@ -1247,10 +1407,24 @@ def import_roster(
     Raises ``ValidationError`` when the file as a whole cannot be used (not an .xlsx, no header,
     required columns missing, too many rows). Otherwise returns an :class:`ImportReport`.
     Nothing is written when ``dry_run``, nor when a row is bad and ``skip_invalid`` is false.
+
+    ``progress``: an optional callable ``progress(done, total)``, called after the file is read
+    (``done`` 0), every few hundred rows while they are checked and planned, and after the writes.
+    ``total`` is twice the number of rows: the first half of the bar is the checks, the second the
+    writes; the call that reaches the half comes once every row is checked and the registry read,
+    before anything is written.
+
+    The good rows are written in bulk, a constant number of statements whatever their number (see
+    docs/benchmarks.md), with the enterprises' history and one audit event per change as the
+    registry's services record them. Newcomers are announced once the import commits, through
+    ``signals.occupancies_started``.
     """
     if actor is not None:
         access.require(actor, Action.ROSTER_IMPORT, building)
+    tell = _monotonic(progress)
     sheet = read_source(source)
+    total = 2 * len(sheet.rows)
+    tell(0, total)
     report = ImportReport(
         building_code=building.code,
         filename=filename or (Path(source).name if isinstance(source, (str, Path)) else ""),
@@ -1260,31 +1434,46 @@ def import_roster(
         headers=list(sheet.headers),
         ignored_columns=sheet.ignored,
     )
-    rows, editable = _check_rows(sheet, building, actor)
-    rejected: dict[int, Row] = {row.number: row for row in rows if row.errors}
-
     with transaction.atomic():
-        writer = _Writer(actor, building, [row for row in rows if not row.errors], editable)
-        for row in rows:
-            if row.errors:
-                continue
+        rows, registry = _check_rows(sheet, building, actor, tell)
+        rejected: dict[int, Row] = {row.number: row for row in rows if row.errors}
+        tell(len(rows), total)
+        today = timezone.localdate()
+        retried = False
+        while True:
+            plan = _Plan(registry, today)
+            for count, row in enumerate(rows, start=1):
+                if row.number not in rejected:
+                    try:
+                        plan.add(row)
+                    except ValidationError as exc:
+                        for field_name, messages in _error_items(exc):
+                            row.add(_service_field_to_key(field_name), "; ".join(messages))
+                        rejected[row.number] = row
+                if count % PROGRESS_EVERY == 0:
+                    tell(len(rows) + count // 2, total)
             try:
-                # With skip_invalid a row that fails here is rolled back alone; otherwise the
-                # whole import is rolled back below, so no savepoint per row is needed. The services
-                # turn a conflict with a concurrent change (a code or move-in recorded since the
-                # check) into a ValidationError within their own savepoint: the row is rejected and
-                # the transaction stays usable.
-                with transaction.atomic() if skip_invalid else contextlib.nullcontext():
-                    outcome = writer.write(row)
-            except ValidationError as exc:
-                for field_name, messages in _error_items(exc):
-                    row.add(_service_field_to_key(field_name), "; ".join(messages))
-                rejected[row.number] = row
-                if skip_invalid:
-                    writer.forget(row)  # its savepoint was rolled back
-                continue
+                with transaction.atomic():
+                    occupancies = plan.write(actor, records=not (dry_run or (rejected and not skip_invalid)))
+                break
+            except IntegrityError:
+                # Someone registered a code, recorded a move-in, created a unit or named a main
+                # contact since the registry was read: refuse the rows concerned, read again, retry.
+                conflicts = _conflicts(plan, building)
+                if not conflicts and retried:
+                    raise
+                retried = not conflicts
+                for number, exc in conflicts.items():
+                    row = next(r for r in rows if r.number == number)
+                    for field_name, messages in _error_items(exc):
+                        row.add(_service_field_to_key(field_name), "; ".join(messages))
+                    rejected[number] = row
+                registry = _read_registry(
+                    building, registry.floors, {row.values["uscc"] for row in rows if row.number not in rejected}, actor
+                )
+        for outcome in plan.outcomes.values():
             setattr(report, outcome, getattr(report, outcome) + 1)
-        report.units_created = writer.units_created
+        report.units_created = plan.units_created
         report.rejected = len(rejected)
         for row in sorted(rejected.values(), key=lambda r: r.number):
             for key, message in row.errors:
@@ -1313,6 +1502,11 @@ def import_roster(
                 units_created=report.units_created,
                 via=via,
             )
+            if occupancies:
+                transaction.on_commit(
+                    lambda: signals.occupancies_started.send(sender=Occupancy, occupancies=occupancies)
+                )
+    tell(total, total)
     return report
 
 
