@@ -194,7 +194,14 @@ def industry_cell(code: str) -> str:
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not normalise(value))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    stripped = value.strip()
+    if stripped and "\u200b" not in stripped:  # the common case, without normalising
+        return False
+    return not normalise(value)
 
 
 def _key(text: str) -> str:
