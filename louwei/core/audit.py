@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -13,9 +14,12 @@ from .models import AuditEvent
 
 
 def _jsonable(value: Any) -> Any:
-    import json
-
-    return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+    """``value`` as JSON will store it: dates, decimals and the like become strings."""
+    try:
+        json.dumps(value)  # plain values (the usual case) are kept as they are
+    except (TypeError, ValueError):
+        return json.loads(json.dumps(value, cls=DjangoJSONEncoder, default=str))
+    return value
 
 
 def _event(actor, verb: str, target: models.Model | None, details: dict[str, Any]) -> AuditEvent:
