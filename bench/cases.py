@@ -127,6 +127,10 @@ def bombs(args) -> None:
                     except ValidationError as exc:
                         outcome = exc.messages[0]
             print(f"    {outcome[:100]}")
+    data = _roster_file(building, 5000, 20)
+    print(f" for comparison, a good roster of 5,000 rows: {len(data) / 1024:,.0f} KiB")
+    with measured("upload check (accepted)", memory=False):
+        roster_io.check_workbook_bytes(data)
     print()
 
 
