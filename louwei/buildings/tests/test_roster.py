@@ -555,6 +555,28 @@ def test_a_move_in_recorded_during_the_import_rejects_its_row(building, ent5, me
     assert Occupancy.objects.filter(enterprise=ent5, unit=target).count() == (1 if skip_invalid else 0)
 
 
+def test_a_unit_created_during_the_import_is_used(building, meanwhile):
+    meanwhile(lambda: Unit.objects.create(floor=building.floors.get(number=3), number="0301"))
+    report = run(building, make_workbook([row(1), row(2)]), progress=meanwhile.progress)
+    assert report.written and (report.created, report.rejected) == (2, 0)
+    assert report.units_created == ["3F 0302"]  # 0301 exists by the time the rows are written
+    assert Occupancy.objects.filter(unit__number="0301", enterprise__uscc=make_uscc(5001)).exists()
+    assert Unit.objects.filter(number="0301").count() == 1
+
+
+def test_a_main_contact_named_during_the_import_leaves_the_new_contact_second(building, floor5, meanwhile):
+    from louwei.testing.factories import EnterpriseContactFactory, enterprise_on
+
+    enterprise = enterprise_on(floor5, name="无联系人有限公司")
+    meanwhile(lambda: EnterpriseContactFactory(enterprise=enterprise, name="先到", is_primary=True))
+    data = make_workbook([row(1, uscc=enterprise.uscc, name=enterprise.name, floor=5, unit="0501",
+                              employee_count=None, party_member_count=None, party_organisation=None)])
+    report = run(building, data, progress=meanwhile.progress)
+    assert report.written and report.rejected == 0
+    contacts = dict(enterprise.contacts.values_list("name", "is_primary"))
+    assert contacts == {"先到": True, "联系人1": False}
+
+
 def test_party_members_are_checked_by_the_registry_rule(building, monkeypatch):
     """The roster asks services.check_party_members (one rule for pages and roster), row by row."""
     from louwei.buildings import services
