@@ -358,8 +358,8 @@ def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool
 
 
 def _create_enterprise(*, actor, values: dict[str, Any], known_new: bool = False) -> Enterprise:
-    """``known_new``: the caller has just checked that the code is not registered (the roster import),
-    so the check is not repeated; a code registered since then is still refused by the database and
+    """``known_new``: the caller has just checked that the code is not registered, so the check is
+    not repeated; a code registered since then is still refused by the database and
     reported as a ``ValidationError`` on ``uscc``."""
     values = _clean_enterprise_values(values)
     enterprise = Enterprise(**{k: v for k, v in values.items() if k in ENTERPRISE_FIELDS})
@@ -671,12 +671,3 @@ def move_out(*, actor, occupancy: Occupancy, ended_on: datetime.date | None) -> 
         ended_on=ended_on,
     )
     return occupancy
-
-
-def _change_move_in_date(*, actor, occupancy: Occupancy, started_on: datetime.date) -> None:
-    if occupancy.ended_on is not None and started_on > occupancy.ended_on:
-        raise ValidationError({"started_on": _("The move-in date cannot be after the move-out date.")})
-    old = occupancy.started_on
-    occupancy.started_on = started_on
-    occupancy.save(update_fields=["started_on"])
-    _record(actor, move_in_date_changed_event(occupancy, old))
