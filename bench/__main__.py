@@ -1,6 +1,6 @@
 """Run the benchmarks on a fresh, throw-away database (never the development one).
 
-    .venv/bin/python -m bench [--only roster|enterprise_list|posters|notices|cases] [--rows N]
+    .venv/bin/python -m bench [--only roster|bombs|enterprise_list|posters|notices|cases] [--rows N]
     .venv/bin/python -m bench --only cases [--cases N] [--buildings 200] [--repeat 30]
 
 The database is the one DATABASE_URL names (SQLite by default), with ``test_`` in front of its
@@ -15,7 +15,7 @@ import sys
 
 def main() -> int:
     parser = argparse.ArgumentParser(prog="python -m bench")
-    parser.add_argument("--only", choices=["roster", "enterprise_list", "posters", "notices", "cases"])
+    parser.add_argument("--only", choices=["roster", "bombs", "enterprise_list", "posters", "notices", "cases"])
     parser.add_argument("--rows", type=int, default=2000, help="rows in the roster import (default 2000)")
     parser.add_argument("--repeat", type=int, default=30, help="requests per page measurement (default 30)")
     parser.add_argument("--cases", type=int, default=None,
@@ -36,7 +36,7 @@ def main() -> int:
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         print(f"database: {connection.vendor}\n")
-        for name in ("roster", "enterprise_list", "posters", "notices"):
+        for name in ("roster", "bombs", "enterprise_list", "posters", "notices"):
             if args.only in (None, name):
                 getattr(cases, name)(args)
         if args.only in (None, "cases"):

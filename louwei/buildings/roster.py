@@ -30,33 +30,37 @@ Imports and exports are audited (``roster.imported``, ``roster.exported``).
 
 from __future__ import annotations
 
-import contextlib
+import copy
 import datetime
 import io
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from xml.parsers import expat
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import EmailValidator
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
+from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from louwei import access
 from louwei.access import Action
-from louwei.core.audit import record
+from louwei.core.audit import record, record_many
 from louwei.core.spreadsheets import append_row, text_safe  # noqa: F401  (text_safe: the one rule, tested here)
 from louwei.core.text import compact, normalise
 from louwei.core.validators import normalise_phone, normalise_uscc, validate_phone, validate_uscc
 
-from . import services
+from . import services, signals
 from .models import Building, Enterprise, EnterpriseContact, Floor, Industry, Occupancy, PartyOrganisation, Unit
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -65,6 +69,8 @@ SHEET_HELP = "说明"
 SHEET_LISTS = "选项"
 # Cells below the header that carry the drop-downs and text formats.
 TEMPLATE_ROWS = 2000
+# An import reports its progress every so many rows.
+PROGRESS_EVERY = 250
 
 
 @dataclass(frozen=True)
@@ -188,7 +194,14 @@ def industry_cell(code: str) -> str:
 
 
 def _blank(value) -> bool:
-    return value is None or (isinstance(value, str) and not normalise(value))
+    if value is None:
+        return True
+    if not isinstance(value, str):
+        return False
+    stripped = value.strip()
+    if stripped and "\u200b" not in stripped:  # the common case, without normalising
+        return False
+    return not normalise(value)
 
 
 def _key(text: str) -> str:
@@ -513,20 +526,332 @@ def _file_error(message: str) -> ValidationError:
     return ValidationError(message, code="roster_file")
 
 
-def check_workbook_bytes(data: bytes) -> None:
-    """Is this really an .xlsx (a zip holding a workbook), and not a zip bomb?"""
-    if not data.startswith(b"PK\x03\x04"):
-        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
+# What a roster workbook may hold. Besides the upload's size (LOUWEI_MAX_ROSTER_BYTES) and the rows
+# (LOUWEI_MAX_ROSTER_ROWS), a small .xlsx can unpack to a great deal (a "zip bomb"): hundreds of
+# megabytes of empty rows, or one row of millions of empty cells, cost minutes of CPU to parse. So
+# before openpyxl sees a file, every part is unpacked here as a stream, checked against the size its
+# header gives, and every XML part is counted element by element: each sheet's declared dimension,
+# rows, columns and cells (empty ones included), and the elements of the whole file. The first
+# limit passed stops the reading.
+HEADER_ROWS = 10  # the header row is looked for in the first rows of the sheet
+MAX_COLUMNS = 50  # cells further right than this refuse the file
+CELLS_PER_ROW = 25  # the cell count's limit: the rows' limit times this (the roster has 12 columns)
+ELEMENTS_PER_CELL = 4  # the element count's limit: the cells' limit times this (a cell is 2 or 3 elements)
+MAX_TEXT = 32767  # characters in one run of text: Excel's own limit for a cell
+UNPACKED_PER_BYTE = 10  # the unpacked size's limit: LOUWEI_MAX_ROSTER_BYTES times this
+_PIECE = 1 << 16
+
+
+@dataclass(frozen=True)
+class WorkbookLimits:
+    unpacked_bytes: int
+    sheet_rows: int
+    columns: int
+    cells: int
+    elements: int
+
+
+def workbook_limits() -> WorkbookLimits:
+    rows = settings.LOUWEI_MAX_ROSTER_ROWS + HEADER_ROWS
+    return WorkbookLimits(
+        unpacked_bytes=settings.LOUWEI_MAX_ROSTER_BYTES * UNPACKED_PER_BYTE,
+        sheet_rows=rows,
+        columns=MAX_COLUMNS,
+        cells=rows * CELLS_PER_ROW,
+        elements=rows * CELLS_PER_ROW * ELEMENTS_PER_CELL,
+    )
+
+
+def _not_a_workbook() -> ValidationError:
+    return _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
+
+
+def _damaged() -> ValidationError:
+    return _file_error(_("The workbook could not be read: it may be damaged or not an .xlsx file."))
+
+
+def _number(value: int) -> str:
+    return f"{value:,}"
+
+
+def _unpacked(data: bytes, info: zipfile.ZipInfo):
+    """The unpacked bytes of one member of the zip, in pieces, from its own compressed stream: a
+    member whose stream holds more than its header says, or less, or other bytes, is refused (the
+    zip module would trust the header and stop there)."""
+    if info.flag_bits & 0x1:  # encrypted
+        raise _not_a_workbook()
+    offset = info.header_offset
+    header = data[offset : offset + 30]
+    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+        raise _damaged()
+    name_length, extra_length = int.from_bytes(header[26:28], "little"), int.from_bytes(header[28:30], "little")
+    start = offset + 30 + name_length + extra_length
+    raw = memoryview(data)[start : start + info.compress_size]
+    if len(raw) < info.compress_size:
+        raise _damaged()
+    if info.compress_type == zipfile.ZIP_STORED:
+        if info.compress_size != info.file_size:
+            raise _damaged()
+        pieces = (bytes(raw[i : i + _PIECE]) for i in range(0, len(raw), _PIECE))
+    elif info.compress_type == zipfile.ZIP_DEFLATED:
+        pieces = _inflate(raw)
+    else:  # Excel writes deflated or stored members only
+        raise _not_a_workbook()
+    produced = crc = 0
+    for piece in pieces:
+        produced += len(piece)
+        if produced > info.file_size:
+            raise _file_error(
+                _("The workbook is damaged: one of its parts unpacks to more than its header says.")
+            )
+        crc = zlib.crc32(piece, crc)
+        yield piece
+    if produced != info.file_size or crc != info.CRC:
+        raise _damaged()
+
+
+def _inflate(raw: memoryview):
+    """A deflate stream, unpacked a piece at a time (never more than ``_PIECE`` bytes at once)."""
+    inflater = zlib.decompressobj(-zlib.MAX_WBITS)
+    position = 0
+    while not inflater.eof:
+        if inflater.unconsumed_tail:
+            given = inflater.unconsumed_tail
+        else:
+            given = raw[position : position + _PIECE]
+            position += len(given)
+        try:
+            piece = inflater.decompress(given, _PIECE)
+        except zlib.error as exc:
+            raise _damaged() from exc
+        if not piece and not given:
+            raise _damaged()  # the stream ends before its end
+        if piece:
+            yield piece
+
+
+_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+
+class _Scan:
+    """Counts, as expat streams through the XML parts of a workbook one after the other, the
+    elements of them all, the length of each run of text, and for each worksheet its declared
+    dimension, rows, columns and cells (empty ones included), raising the translated error at the
+    first limit passed. Names are namespace-resolved (``uri}local``), whatever prefixes the file uses."""
+
+    def __init__(self, limits: WorkbookLimits):
+        self.limits = limits
+        self.elements = 0
+        self.on_sheet = {f"{_MAIN}}}c": self._cell, f"{_MAIN}}}row": self._row, f"{_MAIN}}}dimension": self._dimension}
+
+    def part(self, pieces, label: str, listener=None) -> None:
+        """Stream one XML part through the counts; ``label`` names it in messages (the sheet's name),
+        ``listener`` is called with every element's name and attributes."""
+        self.label = label
+        self.listener = listener
+        self.first = True
+        self.worksheet = False
+        self.rows = self.cells = self.row = self.column = self.text = 0
+        parser = expat.ParserCreate(namespace_separator="}")
+        parser.buffer_text = True
+        parser.StartElementHandler = self.start
+        parser.CharacterDataHandler = self.characters
+        parser.StartDoctypeDeclHandler = _refuse_declarations
+        parser.EntityDeclHandler = _refuse_declarations
+        try:
+            for piece in pieces:
+                parser.Parse(piece, False)
+            parser.Parse(b"", True)
+        except expat.ExpatError as exc:
+            raise _damaged() from exc
+
+    def characters(self, text: str) -> None:
+        self.text += len(text)
+        if self.text > MAX_TEXT:
+            raise _file_error(
+                _("The workbook holds a text of more than %(max)s characters; Excel allows at most that in a cell.")
+                % {"max": _number(MAX_TEXT)}
+            )
+
+    def start(self, name: str, attributes: dict[str, str]) -> None:
+        self.text = 0
+        self.elements += 1
+        if self.elements > self.limits.elements:
+            raise _file_error(
+                _(
+                    "The workbook holds more than %(count)s XML elements; a roster needs far fewer. Copy the "
+                    "roster into a new, empty workbook and try again."
+                )
+                % {"count": _number(self.limits.elements)}
+            )
+        if self.listener is not None:
+            self.listener(name.rpartition("}")[2], attributes)
+        if self.worksheet:
+            handler = self.on_sheet.get(name)
+            if handler is not None:
+                handler(attributes)
+        elif self.first:
+            self.first = False
+            self.worksheet = name == f"{_MAIN}}}worksheet"
+
+    def _row(self, attributes: dict[str, str]) -> None:
+        reference = attributes.get("r")
+        self.rows += 1
+        self.row = _whole_number(reference) if reference else self.row + 1
+        self.column = 0
+        if self.rows > self.limits.sheet_rows or self.row > self.limits.sheet_rows:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” has more than %(rows)s rows, empty ones included. Delete the empty "
+                    "rows after the data, or split the file (at most %(max)s rows of enterprises a file)."
+                )
+                % {
+                    "sheet": self.label,
+                    "rows": _number(self.limits.sheet_rows),
+                    "max": _number(settings.LOUWEI_MAX_ROSTER_ROWS),
+                }
+            )
+
+    def _cell(self, attributes: dict[str, str]) -> None:
+        reference = attributes.get("r")
+        self.cells += 1
+        self.column = _column_number(reference) if reference else self.column + 1
+        if self.column > self.limits.columns:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” has cells beyond column %(column)s, empty ones included; a roster has "
+                    "at most %(max)d columns. Delete the empty columns after the data."
+                )
+                % {"sheet": self.label, "column": _letter(self.limits.columns), "max": self.limits.columns}
+            )
+        if self.cells > self.limits.cells:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” has more than %(cells)s cells, empty ones included. Delete the empty "
+                    "rows and columns after the data, or split the file."
+                )
+                % {"sheet": self.label, "cells": _number(self.limits.cells)}
+            )
+
+    def _dimension(self, attributes: dict[str, str]) -> None:
+        from openpyxl.utils.cell import range_boundaries
+
+        reference = attributes.get("ref", "")
+        try:
+            _min_col, _min_row, max_col, max_row = range_boundaries(reference.upper())
+        except (TypeError, ValueError):
+            return  # openpyxl reads on without a usable dimension, and the counts still hold
+        if (max_row or 0) > self.limits.sheet_rows or (max_col or 0) > self.limits.columns:
+            raise _file_error(
+                _(
+                    "The sheet “%(sheet)s” says it spans %(range)s; a roster may have at most %(rows)s rows and "
+                    "%(columns)d columns. Delete the empty rows and columns after the data, or split the file."
+                )
+                % {
+                    "sheet": self.label,
+                    "range": reference,
+                    "rows": _number(self.limits.sheet_rows),
+                    "columns": self.limits.columns,
+                }
+            )
+
+
+def _whole_number(text: str) -> int:
     try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = set(archive.namelist())
-            total = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as exc:
-        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again.")) from exc
+        return int(text)
+    except ValueError as exc:
+        raise _damaged() from exc
+
+
+_REFERENCE = re.compile(r"\$?([A-Za-z]{1,3})\$?\d+")
+
+
+def _column_number(reference: str) -> int:
+    """The column of a cell reference: A1 → 1, AX7 → 50."""
+    match = _REFERENCE.fullmatch(reference)
+    if match is None:
+        raise _damaged()
+    number = 0
+    for letter in match.group(1).upper():
+        number = number * 26 + ord(letter) - 64
+    return number
+
+
+def _refuse_declarations(*_args) -> None:
+    raise _not_a_workbook()  # an Office file never declares a DTD or entities
+
+
+class _SheetNames:
+    """Collects, from xl/workbook.xml and its relationships, which part holds which sheet, so that
+    messages name the sheet (名册) rather than its part (xl/worksheets/sheet1.xml)."""
+
+    PARTS = ("xl/workbook.xml", "xl/_rels/workbook.xml.rels")
+
+    def __init__(self):
+        self.sheets: list[tuple[str, str]] = []  # (name, relationship id)
+        self.targets: dict[str, str] = {}  # relationship id → part
+
+    def __call__(self, local: str, attributes: dict[str, str]) -> None:
+        if local == "sheet":
+            rid = next((v for k, v in attributes.items() if k.rpartition("}")[2] == "id"), "")
+            self.sheets.append((attributes.get("name", ""), rid))
+        elif local == "Relationship":
+            self.targets[attributes.get("Id", "")] = attributes.get("Target", "")
+
+    def by_part(self) -> dict[str, str]:
+        names = {}
+        for sheet, rid in self.sheets:
+            target = self.targets.get(rid, "")
+            if target:
+                names[target.lstrip("/") if target.startswith("/") else f"xl/{target}"] = sheet
+        return names
+
+
+def check_workbook_bytes(data: bytes) -> None:
+    """Is this really an .xlsx (a zip holding a workbook), and not a zip bomb?
+
+    Refuses, with a translated ``ValidationError``, within a fraction of a second whatever the file
+    unpacks to: a file that is not a workbook; parts that together unpack to more than
+    ``workbook_limits().unpacked_bytes`` (by their headers, then by their streams, which must stop where
+    the headers say); a sheet whose dimension, rows, columns or cells (empty ones counted) pass the
+    limits, or a workbook with too many XML elements in all.
+    """
+    if not data.startswith(b"PK\x03\x04"):
+        raise _not_a_workbook()
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, EOFError) as exc:
+        raise _not_a_workbook() from exc
+    names = {info.filename for info in members}
     if "xl/workbook.xml" not in names or "[Content_Types].xml" not in names:
-        raise _file_error(_("This is not an Excel workbook (.xlsx). Save the file as .xlsx and try again."))
-    if total > 40 * settings.LOUWEI_MAX_ROSTER_BYTES:
-        raise _file_error(_("The workbook is too large once unpacked."))
+        raise _not_a_workbook()
+    limits = workbook_limits()
+
+    def too_large() -> ValidationError:
+        return _file_error(
+            _(
+                "The workbook is too large once unpacked (more than %(limit)s). Copy the roster into a new, "
+                "empty workbook and try again."
+            )
+            % {"limit": filesizeformat(limits.unpacked_bytes)}
+        )
+
+    if sum(info.file_size for info in members) > limits.unpacked_bytes:
+        raise too_large()
+    scan = _Scan(limits)
+    workbook_parts = _SheetNames()
+    sheet_names: dict[str, str] = {}
+    for info in sorted(members, key=lambda info: info.filename not in _SheetNames.PARTS):
+        pieces = _unpacked(data, info)
+        if info.filename in _SheetNames.PARTS:
+            scan.part(pieces, info.filename, listener=workbook_parts)
+            sheet_names = workbook_parts.by_part()
+        elif info.filename.endswith((".xml", ".rels")):
+            scan.part(pieces, sheet_names.get(info.filename, info.filename))
+        else:
+            for _piece in pieces:
+                pass
 
 
 def read_workbook(data: bytes) -> Sheet:
@@ -538,7 +863,7 @@ def read_workbook(data: bytes) -> Sheet:
             warnings.simplefilter("ignore")
             workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many kinds of error on a damaged file
-        raise _file_error(_("The workbook could not be read: it may be damaged or not an .xlsx file.")) from exc
+        raise _damaged() from exc
     try:
         if SHEET_DATA in workbook.sheetnames:
             worksheet = workbook[SHEET_DATA]
@@ -547,14 +872,25 @@ def read_workbook(data: bytes) -> Sheet:
                 (workbook[name] for name in workbook.sheetnames if name not in (SHEET_HELP, SHEET_LISTS)),
                 workbook.worksheets[0],
             )
-        return _read_rows(worksheet.iter_rows(values_only=True))
+        # The rows as they are in the file, not as its dimension says: check_workbook_bytes counted them.
+        worksheet.reset_dimensions()
+        try:
+            return _read_rows(worksheet.iter_rows(values_only=True))
+        except ValidationError:
+            raise
+        except Exception as exc:  # a damaged sheet
+            raise _damaged() from exc
     finally:
         workbook.close()
 
 
 def _read_rows(rows: Iterable[tuple]) -> Sheet:
+    """The header (within the first ``HEADER_ROWS`` rows) and the rows below it that are not blank.
+    Blank rows are skipped but counted: at most LOUWEI_MAX_ROSTER_ROWS rows below the header, empty
+    ones included."""
     max_rows = settings.LOUWEI_MAX_ROSTER_ROWS
     headers: list[Any] | None = None
+    header_number = 0
     columns: dict[str, int] = {}
     data: list[tuple[int, list[Any]]] = []
     for number, cells in enumerate(rows, start=1):
@@ -566,17 +902,25 @@ def _read_rows(rows: Iterable[tuple]) -> Sheet:
                 if key and key not in found:
                     found[key] = index
             if len(found) >= 2:
-                headers, columns = cells, found
-            elif number >= 10:
+                headers, columns, header_number = cells, found, number
+            elif number >= HEADER_ROWS:
                 break
             continue
+        if number - header_number > max_rows:
+            if len(data) == number - header_number - 1:  # no blank row so far: the file is simply too long
+                raise _file_error(
+                    _("The file has more than %(max)d rows; split it into smaller files.") % {"max": max_rows}
+                )
+            raise _file_error(
+                _(
+                    "The file has more than %(max)d rows below its header, empty rows included; delete the empty "
+                    "rows or split it into smaller files."
+                )
+                % {"max": max_rows}
+            )
         if all(_blank(value) for value in cells):
             continue
         data.append((number, cells))
-        if len(data) > max_rows:
-            raise _file_error(
-                _("The file has more than %(max)d rows; split it into smaller files.") % {"max": max_rows}
-            )
     if headers is None:
         raise _file_error(_("No header row found. Use the roster template: its first row names the columns."))
     missing = [COLUMN_BY_KEY[key].label for key in COLUMN_BY_KEY if COLUMN_BY_KEY[key].required and key not in columns]
@@ -654,14 +998,59 @@ def _editable(actor, enterprises: Iterable[Enterprise]) -> set[int] | None:
     return set(access.enterprises(actor, Action.ENTERPRISE_EDIT).filter(pk__in=ids).values_list("pk", flat=True))
 
 
-def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row], set[int] | None]:
-    """Check every row; return the rows (with their errors) and the ids of the known enterprises
-    that ``actor`` may change (``None``: no limit)."""
+@dataclass
+class _Registry:
+    """What an import needs to know of the registry, read in six queries whatever the rows: the
+    building's floors and units, the enterprises the file names (with their contacts), their open
+    occupancies in the building, and which of them the importer may change."""
+
+    floors: dict[int, Floor]  # number → floor
+    units: dict[tuple[int, str], Unit]  # (floor id, unit number) → unit
+    enterprises: dict[str, Enterprise]  # credit code → enterprise, with ``contact_list``
+    open: dict[tuple[str, int, str], Occupancy]  # (credit code, floor id, unit number) → open occupancy
+    editable: set[int] | None  # ids of the enterprises the importer may change; None: no limit
+
+
+def _floors(building: Building) -> dict[int, Floor]:
     floors = {floor.number: floor for floor in Floor.objects.filter(building=building)}
     for floor in floors.values():
         floor.building = building
+    return floors
+
+
+def _read_registry(building: Building, floors: dict[int, Floor], codes: set[str], actor) -> _Registry:
+    floor_by_id = {floor.pk: floor for floor in floors.values()}
+    units = {}
+    unit_by_id = {}
+    for unit in Unit.objects.filter(floor__building=building):
+        unit.floor = floor_by_id[unit.floor_id]
+        units[(unit.floor_id, unit.number)] = unit_by_id[unit.pk] = unit
+    enterprises: dict[str, Enterprise] = {}
+    open_occupancies = {}
+    if codes:
+        enterprises = {
+            enterprise.uscc: enterprise
+            for enterprise in Enterprise.objects.filter(uscc__in=codes).prefetch_related(
+                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
+            )
+        }
+        enterprise_by_id = {enterprise.pk: enterprise for enterprise in enterprises.values()}
+        for occupancy in Occupancy.objects.filter(
+            enterprise_id__in=list(enterprise_by_id), unit__floor__building=building, ended_on__isnull=True
+        ):
+            occupancy.enterprise = enterprise_by_id[occupancy.enterprise_id]
+            occupancy.unit = unit_by_id[occupancy.unit_id]
+            open_occupancies[(occupancy.enterprise.uscc, occupancy.unit.floor_id, occupancy.unit.number)] = occupancy
+    return _Registry(floors, units, enterprises, open_occupancies, _editable(actor, enterprises.values()))
+
+
+def _check_rows(sheet: Sheet, building: Building, actor, tell) -> tuple[list[Row], _Registry]:
+    """Check every row against the rules, the registry and the rest of the file; return the rows
+    (with their errors) and what was read of the registry. Reports progress every few hundred rows."""
+    floors = _floors(building)
     rows: list[Row] = []
-    for number, cells in sheet.rows:
+    total = 2 * len(sheet.rows)
+    for count, (number, cells) in enumerate(sheet.rows, start=1):
         values: dict[str, Any] = {}
         row = Row(number=number, cells=cells, values=values)
         for key, index in sheet.columns.items():
@@ -690,15 +1079,15 @@ def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row]
         if row.given("moved_in_on") and values["moved_in_on"] > timezone.localdate() + datetime.timedelta(days=366):
             row.add("moved_in_on", _("The date is more than a year away."))
         rows.append(row)
+        if count % PROGRESS_EVERY == 0:
+            tell(count, total)
 
     # Against the registry: a known code must belong to an enterprise the importer may change and
     # carry the same name; Party members within employees.
-    codes = {row.values["uscc"] for row in rows if row.given("uscc")}
-    known = {e.uscc: e for e in Enterprise.objects.filter(uscc__in=codes)} if codes else {}
-    editable = _editable(actor, known.values())
+    registry = _read_registry(building, floors, {row.values["uscc"] for row in rows if row.given("uscc")}, actor)
     for row in rows:
-        existing = known.get(row.values.get("uscc"))
-        if existing is not None and editable is not None and existing.pk not in editable:
+        existing = registry.enterprises.get(row.values.get("uscc"))
+        if existing is not None and registry.editable is not None and existing.pk not in registry.editable:
             row.add("uscc", out_of_scope_message())
         elif existing is not None and row.given("name") and normalise(existing.name) != row.values["name"]:
             row.add(
@@ -739,147 +1128,222 @@ def _check_rows(sheet: Sheet, building: Building, actor=None) -> tuple[list[Row]
             earlier = unit_rows.setdefault(unit_key, row)
             if earlier is not row:
                 row.add("unit", _("Row %(row)d already gives this enterprise in this unit.") % {"row": earlier.number})
-    return rows, editable
+    return rows, registry
 
 
 # ----------------------------------------------------------------------------------------------
-# Writing
+# Writing: the good rows are planned one by one in memory, with the registry's own checks, then
+# written in bulk: a few statements per table, whatever the number of rows.
 
 
-class _Writer:
-    """Applies good rows to the registry, through the registry's services (audited)."""
+def _changes_checked(obj, values: dict[str, Any], fields, validate) -> dict[str, tuple[Any, Any]]:
+    """What setting ``values`` on ``obj`` would change (``{field: (old, new)}``), checked by
+    ``validate`` on a copy: ``obj`` itself is untouched, so a row refused further on leaves nothing
+    behind."""
+    candidate = copy.copy(obj)
+    changed = services._changes(candidate, values, fields)
+    if changed:
+        validate(candidate)
+    return changed
 
-    def __init__(self, actor, building: Building, rows: list[Row], editable: set[int] | None = None):
-        self.actor = actor
-        self.building = building
-        # The enterprises the actor may change (None: no limit); those this import creates join it.
-        self.editable = set(editable) if editable is not None else None
-        self.today = timezone.localdate()
-        codes = {row.values["uscc"] for row in rows}
-        self.enterprises: dict[str, Enterprise] = {
-            e.uscc: e
-            for e in Enterprise.objects.filter(uscc__in=codes).prefetch_related(
-                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
-            )
-        }
-        self.units: dict[tuple[int, str], Unit] = {
-            (unit.floor_id, unit.number): unit
-            for unit in Unit.objects.filter(floor__building=building).select_related("floor__building")
-        }
-        self.open: dict[tuple[int, int], Occupancy] = {
-            (o.enterprise_id, o.unit_id): o
-            for o in Occupancy.objects.filter(
-                enterprise__uscc__in=codes, ended_on__isnull=True
-            ).select_related("unit__floor__building", "enterprise")
-        }
+
+class _Plan:
+    """The changes the good rows make, in row order, with their audit events and each row's
+    outcome ("created", "updated" or "unchanged"). A row whose change the registry refuses is
+    rejected as a whole: nothing of it enters the plan."""
+
+    def __init__(self, registry: _Registry, today: datetime.date):
+        self.registry = registry
+        self.today = today
+        self.new_enterprises: dict[str, Enterprise] = {}  # credit code → enterprise to insert
+        self.changed_enterprises: dict[int, Enterprise] = {}
+        self.enterprise_fields: set[str] = set()
+        self.new_contacts: list[EnterpriseContact] = []
+        self.changed_contacts: dict[int, EnterpriseContact] = {}
+        self.contact_fields: set[str] = set()
+        self.new_units: list[Unit] = []
+        self.new_occupancies: list[tuple[Row, Occupancy]] = []
+        self.moved_dates: dict[int, Occupancy] = {}
+        self.events: list[services.Event] = []
         self.units_created: list[str] = []
+        self.outcomes: dict[int, str] = {}  # row number → outcome
 
-    def forget(self, row: Row) -> None:
-        """Drop what the cache may hold from a row whose savepoint was rolled back."""
-        enterprise = self.enterprises.pop(row.values["uscc"], None)
-        fresh = (
-            Enterprise.objects.filter(uscc=row.values["uscc"])
-            .prefetch_related(
-                Prefetch("contacts", queryset=EnterpriseContact.objects.order_by("pk"), to_attr="contact_list")
-            )
-            .first()
-        )
-        if fresh is not None:
-            self.enterprises[fresh.uscc] = fresh
-        if row.floor is not None:
-            key = (row.floor.pk, row.values["unit"])
-            if key in self.units and not Unit.objects.filter(pk=self.units[key].pk).exists():
-                del self.units[key]
-        if enterprise is not None:
-            for key in [k for k in self.open if k[0] == enterprise.pk]:
-                if not Occupancy.objects.filter(pk=self.open[key].pk, ended_on__isnull=True).exists():
-                    del self.open[key]
-
-    def write(self, row: Row) -> str:
-        """Apply one row; return "created", "updated" or "unchanged"."""
+    def add(self, row: Row) -> None:
+        """Plan ``row``, or raise ``ValidationError`` (keyed by the registry's field names). The
+        outcome: "created" for the first row of a new enterprise, "updated" for a row that changes
+        anything of a known one (its record, contact, units, move-in date), "unchanged" otherwise."""
         values = row.values
-        enterprise = self.enterprises.get(values["uscc"])
-        outcome = "unchanged"
-        if enterprise is None:
-            enterprise = services._create_enterprise(
-                known_new=True,
-                actor=self.actor,
-                values={
-                    "name": values["name"],
-                    "uscc": values["uscc"],
-                    "industry": values["industry"],
-                    "employee_count": values.get("employee_count") or 0,
-                    "party_organisation": values.get("party_organisation") or PartyOrganisation.NONE,
-                    "party_member_count": values.get("party_member_count") or 0,
-                },
+        code = values["uscc"]
+        steps = []  # what the row changes, applied only once every part of it is valid
+        enterprise = self.registry.enterprises.get(code)
+        created = enterprise is None
+        if created:
+            enterprise = Enterprise(
+                **services._clean_enterprise_values(
+                    {
+                        "name": values["name"],
+                        "uscc": code,
+                        "industry": values["industry"],
+                        "employee_count": values.get("employee_count") or 0,
+                        "party_organisation": values.get("party_organisation") or PartyOrganisation.NONE,
+                        "party_member_count": values.get("party_member_count") or 0,
+                    }
+                )
             )
+            services._validate_enterprise(enterprise, check_unique=False)
             enterprise.contact_list = []
-            self.enterprises[enterprise.uscc] = enterprise
-            if self.editable is not None:
-                self.editable.add(enterprise.pk)
-            outcome = "created"
-        elif self.editable is not None and enterprise.pk not in self.editable:
-            # registered elsewhere since the rows were checked
-            raise ValidationError({"uscc": out_of_scope_message()})
+            steps.append(lambda: self._new_enterprise(enterprise))
+        elif (
+            self.registry.editable is not None
+            and code not in self.new_enterprises
+            and enterprise.pk not in self.registry.editable
+        ):
+            raise ValidationError({"uscc": out_of_scope_message()})  # the checks refused it already
         else:
             changes = {
                 key: values[key]
                 for key in ENTERPRISE_KEYS
                 if values.get(key) is not None and getattr(enterprise, key) != values[key]
             }
-            if changes and services._update_enterprise(actor=self.actor, enterprise=enterprise, values=changes):
-                outcome = "updated"
+            changed = _changes_checked(
+                enterprise,
+                services._clean_enterprise_values(changes),
+                services.ENTERPRISE_FIELDS,
+                lambda e: services._validate_enterprise(e, check_unique=False),
+            )
+            if changed:
+                steps.append(lambda: self._changed_enterprise(enterprise, changed))
 
-        if values.get("contact_name") is not None and self._write_contact(enterprise, values):
-            outcome = outcome if outcome == "created" else "updated"
+        if values.get("contact_name") is not None:
+            name = values["contact_name"]
+            contact = next((c for c in enterprise.contact_list if normalise(c.name) == name), None)
+            if contact is None:
+                contact = EnterpriseContact(
+                    enterprise=enterprise,
+                    is_primary=not any(c.is_primary for c in enterprise.contact_list),
+                    **services._clean_contact_values(
+                        {
+                            "name": name,
+                            "phone": values.get("contact_phone") or "",
+                            "email": values.get("contact_email") or "",
+                        }
+                    ),
+                )
+                services._validate_contact(contact)
+                steps.append(lambda: self._new_contact(enterprise, contact))
+            else:
+                changes = {
+                    field_name: values[key]
+                    for field_name, key in (("phone", "contact_phone"), ("email", "contact_email"))
+                    if values.get(key) is not None and getattr(contact, field_name) != values[key]
+                }
+                contact_changed = _changes_checked(
+                    contact,
+                    services._clean_contact_values(changes),
+                    services.CONTACT_FIELDS,
+                    services._validate_contact,
+                )
+                if contact_changed:
+                    steps.append(lambda: self._changed_contact(contact, contact_changed))
 
-        unit = self.units.get((row.floor.pk, values["unit"]))
+        floor = row.floor
+        unit = self.registry.units.get((floor.pk, values["unit"]))
         if unit is None:
-            unit = services._create_unit(actor=self.actor, floor=row.floor, number=values["unit"])
-            unit.floor = row.floor
-            self.units[(row.floor.pk, unit.number)] = unit
-            self.units_created.append(f"{row.floor.label} {unit.number}")
-        occupancy = self.open.get((enterprise.pk, unit.pk))
+            unit = Unit(floor=floor, number=values["unit"])
+            services._check_unit(unit)
+            steps.append(lambda: self._new_unit(unit))  # a new unit always comes with a move-in
+        occupancy = self.registry.open.get((code, floor.pk, unit.number))
         if occupancy is None:
-            occupancy = services._move_in(
-                actor=self.actor,
-                enterprise=enterprise,
-                unit=unit,
-                started_on=values.get("moved_in_on") or self.today,
-                known_new=True,
-            )
-            self.open[(enterprise.pk, unit.pk)] = occupancy
-            outcome = outcome if outcome == "created" else "updated"
+            occupancy = Occupancy(enterprise=enterprise, unit=unit, started_on=values.get("moved_in_on") or self.today)
+            steps.append(lambda: self._new_occupancy(row, occupancy))
         elif values.get("moved_in_on") is not None and occupancy.started_on != values["moved_in_on"]:
-            services._change_move_in_date(actor=self.actor, occupancy=occupancy, started_on=values["moved_in_on"])
-            outcome = outcome if outcome == "created" else "updated"
-        return outcome
+            steps.append(lambda: self._moved_date(occupancy, values["moved_in_on"]))
 
-    def _write_contact(self, enterprise: Enterprise, values: dict[str, Any]) -> bool:
-        name = values["contact_name"]
-        contact = next((c for c in enterprise.contact_list if normalise(c.name) == name), None)
-        if contact is None:
-            contact = services._add_contact(
-                actor=self.actor,
-                enterprise=enterprise,
-                values={
-                    "name": name,
-                    "phone": values.get("contact_phone") or "",
-                    "email": values.get("contact_email") or "",
-                },
-                has_primary=any(c.is_primary for c in enterprise.contact_list),
-            )
-            if contact.is_primary:
-                for other in enterprise.contact_list:
-                    other.is_primary = False
-            enterprise.contact_list.append(contact)
-            return True
-        changes = {}
-        if values.get("contact_phone") is not None and contact.phone != values["contact_phone"]:
-            changes["phone"] = values["contact_phone"]
-        if values.get("contact_email") is not None and contact.email != values["contact_email"]:
-            changes["email"] = values["contact_email"]
-        return bool(changes and services._update_contact(actor=self.actor, contact=contact, values=changes))
+        for step in steps:
+            step()
+        self.outcomes[row.number] = "created" if created else "updated" if steps else "unchanged"
+
+    def _new_enterprise(self, enterprise: Enterprise) -> None:
+        self.registry.enterprises[enterprise.uscc] = enterprise
+        self.new_enterprises[enterprise.uscc] = enterprise
+        self.events.append(services.enterprise_created_event(enterprise))
+
+    def _changed_enterprise(self, enterprise: Enterprise, changed) -> None:
+        for field_name, (_old, new) in changed.items():
+            setattr(enterprise, field_name, new)
+        if enterprise.pk is not None:  # one this import creates is inserted with its last values
+            self.changed_enterprises[enterprise.pk] = enterprise
+            self.enterprise_fields.update(changed)
+        self.events.append(services.enterprise_updated_event(enterprise, changed))
+
+    def _new_contact(self, enterprise: Enterprise, contact: EnterpriseContact) -> None:
+        enterprise.contact_list.append(contact)
+        self.new_contacts.append(contact)
+        self.events.append(services.contact_added_event(contact))
+
+    def _changed_contact(self, contact: EnterpriseContact, changed) -> None:
+        for field_name, (_old, new) in changed.items():
+            setattr(contact, field_name, new)
+        if contact.pk is not None:
+            self.changed_contacts[contact.pk] = contact
+            self.contact_fields.update(changed)
+        self.events.append(services.contact_updated_event(contact, changed))
+
+    def _new_unit(self, unit: Unit) -> None:
+        self.registry.units[(unit.floor.pk, unit.number)] = unit
+        self.new_units.append(unit)
+        self.units_created.append(f"{unit.floor.label} {unit.number}")
+        self.events.append(services.unit_created_event(unit))
+
+    def _new_occupancy(self, row: Row, occupancy: Occupancy) -> None:
+        self.registry.open[(occupancy.enterprise.uscc, occupancy.unit.floor.pk, occupancy.unit.number)] = occupancy
+        self.new_occupancies.append((row, occupancy))
+        self.events.append(services.moved_in_event(occupancy))
+
+    def _moved_date(self, occupancy: Occupancy, started_on: datetime.date) -> None:
+        old = occupancy.started_on
+        occupancy.started_on = started_on
+        if occupancy.pk is not None:
+            self.moved_dates[occupancy.pk] = occupancy
+        self.events.append(services.move_in_date_changed_event(occupancy, old))
+
+    def write(self, actor, records: bool = True) -> list[Occupancy]:
+        """Write the plan: one bulk statement per table and kind of change (a few on SQLite, which
+        limits a statement's parameters), the enterprises' history and the audit events included.
+        Returns the new occupancies. A conflict with a change made since the registry was read
+        raises ``IntegrityError``: the caller holds a savepoint.
+
+        ``records=False`` leaves out the history and the audit events, which can neither fail nor
+        change an outcome: for a write that will be rolled back (the dry run)."""
+        user = actor if actor is not None and getattr(actor, "is_authenticated", False) else None
+        if self.new_enterprises:
+            if records:
+                bulk_create_with_history(list(self.new_enterprises.values()), Enterprise, default_user=user)
+            else:
+                Enterprise.objects.bulk_create(list(self.new_enterprises.values()))
+        if self.changed_enterprises:
+            now = timezone.now()
+            for enterprise in self.changed_enterprises.values():
+                enterprise.updated_at = now
+            changed, fields = list(self.changed_enterprises.values()), sorted(self.enterprise_fields | {"updated_at"})
+            if records:
+                bulk_update_with_history(changed, Enterprise, fields, default_user=user)
+            else:
+                Enterprise.objects.bulk_update(changed, fields)
+        if self.new_units:
+            Unit.objects.bulk_create(self.new_units)
+        if self.new_contacts:
+            EnterpriseContact.objects.bulk_create(self.new_contacts)
+        if self.changed_contacts:
+            EnterpriseContact.objects.bulk_update(list(self.changed_contacts.values()), sorted(self.contact_fields))
+        occupancies = [occupancy for _row, occupancy in self.new_occupancies]
+        if occupancies:
+            Occupancy.objects.bulk_create(occupancies)
+        if self.moved_dates:
+            Occupancy.objects.bulk_update(list(self.moved_dates.values()), ["started_on"])
+        if records:
+            record_many(actor, self.events)
+        return occupancies
 
 
 def _column_label(sheet: Sheet, key: str) -> str:
@@ -889,6 +1353,42 @@ def _column_label(sheet: Sheet, key: str) -> str:
     header = sheet.headers[index]
     text = " ".join(normalise(part) for part in str(header).splitlines() if normalise(part))
     return text or COLUMN_BY_KEY[key].label
+
+
+def _conflicts(plan: _Plan, building: Building) -> dict[int, ValidationError]:
+    """After a write failed on a change made since the registry was read: the rows it concerns
+    (row number → why), found by asking the registry again. A code registered meanwhile refuses
+    its rows; so does a move-in recorded meanwhile. A unit created meanwhile, or a main contact
+    named meanwhile, refuses nothing: the next plan, from a fresh read, takes them into account."""
+    found: dict[int, ValidationError] = {}
+    taken = set(Enterprise.objects.filter(uscc__in=list(plan.new_enterprises)).values_list("uscc", flat=True))
+    moved_in = {
+        (uscc, floor_id, number)
+        for uscc, floor_id, number in Occupancy.objects.filter(
+            enterprise__in=[e for e in plan.registry.enterprises.values() if e.pk is not None],
+            unit__floor__building=building,
+            ended_on__isnull=True,
+        ).values_list("enterprise__uscc", "unit__floor_id", "unit__number")
+    }
+    for row, occupancy in plan.new_occupancies:
+        code = row.values["uscc"]
+        if code in taken:
+            found[row.number] = ValidationError({"uscc": services._uscc_taken_message(code)})
+        elif (code, occupancy.unit.floor.pk, occupancy.unit.number) in moved_in:
+            found[row.number] = services.already_occupies(occupancy.enterprise, occupancy.unit)
+    return found
+
+
+def _monotonic(progress):
+    """``progress`` called only when the count moves forward (a retried plan starts over)."""
+    reached = [-1]
+
+    def tell(done: int, total: int) -> None:
+        if progress is not None and done > reached[0]:
+            reached[0] = done
+            progress(done, total)
+
+    return tell
 
 
 def import_roster(
@@ -904,20 +1404,34 @@ def import_roster(
 ) -> ImportReport:
     """Import a roster into ``building``; the one function behind the web page and ``import_roster``.
 
-    The caller has checked that ``actor`` may import into ``building``. Rows whose enterprise is
-    already registered are only written if ``actor`` may change that enterprise
-    (``access.enterprises(actor, ENTERPRISE_EDIT)``); ``actor=None`` (the command, run by a server
-    operator) has no such limit. ``via`` ("web" or "command") is recorded in the audit event.
+    ``actor`` must be allowed ``Action.ROSTER_IMPORT`` on ``building`` (``PermissionDenied``
+    otherwise, before the file is read). Rows whose enterprise is already registered are only written
+    if ``actor`` may change that enterprise (``access.enterprises(actor, ENTERPRISE_EDIT)``);
+    ``actor=None`` (the command, run by a server operator) has no such limit. ``via`` ("web" or
+    "command") is recorded in the audit event.
 
     ``source``: a path, bytes, a binary file, or a list of dicts keyed by column key.
     Raises ``ValidationError`` when the file as a whole cannot be used (not an .xlsx, no header,
     required columns missing, too many rows). Otherwise returns an :class:`ImportReport`.
     Nothing is written when ``dry_run``, nor when a row is bad and ``skip_invalid`` is false.
-    ``progress(done, total)``, when given, is called once the rows are read and for each row written.
+
+    ``progress``: an optional callable ``progress(done, total)``, called after the file is read
+    (``done`` 0), every few hundred rows while they are checked and planned, and after the writes.
+    ``total`` is twice the number of rows: the first half of the bar is the checks, the second the
+    writes; the call that reaches the half comes once every row is checked and the registry read,
+    before anything is written.
+
+    The good rows are written in bulk, a constant number of statements whatever their number (see
+    docs/benchmarks.md), with the enterprises' history and one audit event per change as the
+    registry's services record them. Newcomers are announced once the import commits, through
+    ``signals.occupancies_started``.
     """
+    if actor is not None:
+        access.require(actor, Action.ROSTER_IMPORT, building)
+    tell = _monotonic(progress)
     sheet = read_source(source)
-    if progress is not None:
-        progress(0, len(sheet.rows))
+    total = 2 * len(sheet.rows)
+    tell(0, total)
     report = ImportReport(
         building_code=building.code,
         filename=filename or (Path(source).name if isinstance(source, (str, Path)) else ""),
@@ -927,33 +1441,46 @@ def import_roster(
         headers=list(sheet.headers),
         ignored_columns=sheet.ignored,
     )
-    rows, editable = _check_rows(sheet, building, actor)
-    rejected: dict[int, Row] = {row.number: row for row in rows if row.errors}
-
     with transaction.atomic():
-        writer = _Writer(actor, building, [row for row in rows if not row.errors], editable)
-        for done, row in enumerate(rows):
-            if progress is not None:
-                progress(done, len(rows))
-            if row.errors:
-                continue
+        rows, registry = _check_rows(sheet, building, actor, tell)
+        rejected: dict[int, Row] = {row.number: row for row in rows if row.errors}
+        tell(len(rows), total)
+        today = timezone.localdate()
+        retried = False
+        while True:
+            plan = _Plan(registry, today)
+            for count, row in enumerate(rows, start=1):
+                if row.number not in rejected:
+                    try:
+                        plan.add(row)
+                    except ValidationError as exc:
+                        for field_name, messages in _error_items(exc):
+                            row.add(_service_field_to_key(field_name), "; ".join(messages))
+                        rejected[row.number] = row
+                if count % PROGRESS_EVERY == 0:
+                    tell(len(rows) + count // 2, total)
             try:
-                # With skip_invalid a row that fails here is rolled back alone; otherwise the
-                # whole import is rolled back below, so no savepoint per row is needed. The services
-                # turn a conflict with a concurrent change (a code or move-in recorded since the
-                # check) into a ValidationError within their own savepoint: the row is rejected and
-                # the transaction stays usable.
-                with transaction.atomic() if skip_invalid else contextlib.nullcontext():
-                    outcome = writer.write(row)
-            except ValidationError as exc:
-                for field_name, messages in _error_items(exc):
-                    row.add(_service_field_to_key(field_name), "; ".join(messages))
-                rejected[row.number] = row
-                if skip_invalid:
-                    writer.forget(row)  # its savepoint was rolled back
-                continue
+                with transaction.atomic():
+                    occupancies = plan.write(actor, records=not (dry_run or (rejected and not skip_invalid)))
+                break
+            except IntegrityError:
+                # Someone registered a code, recorded a move-in, created a unit or named a main
+                # contact since the registry was read: refuse the rows concerned, read again, retry.
+                conflicts = _conflicts(plan, building)
+                if not conflicts and retried:
+                    raise
+                retried = not conflicts
+                for number, exc in conflicts.items():
+                    row = next(r for r in rows if r.number == number)
+                    for field_name, messages in _error_items(exc):
+                        row.add(_service_field_to_key(field_name), "; ".join(messages))
+                    rejected[number] = row
+                registry = _read_registry(
+                    building, registry.floors, {row.values["uscc"] for row in rows if row.number not in rejected}, actor
+                )
+        for outcome in plan.outcomes.values():
             setattr(report, outcome, getattr(report, outcome) + 1)
-        report.units_created = writer.units_created
+        report.units_created = plan.units_created
         report.rejected = len(rejected)
         for row in sorted(rejected.values(), key=lambda r: r.number):
             for key, message in row.errors:
@@ -982,6 +1509,11 @@ def import_roster(
                 units_created=report.units_created,
                 via=via,
             )
+            if occupancies:
+                transaction.on_commit(
+                    lambda: signals.occupancies_started.send(sender=Occupancy, occupancies=occupancies)
+                )
+    tell(total, total)
     return report
 
 

@@ -143,6 +143,53 @@ def _audit_changes(changed: dict[str, tuple[Any, Any]]) -> dict[str, dict[str, A
     return {field: {"from": show(old), "to": show(new)} for field, (old, new) in changed.items()}
 
 
+# The audit events of the registry's changes, as ``(verb, target, details)``: the functions below
+# record them one at a time, the roster import many at once (``audit.record_many``).
+Event = tuple[str, Any, dict[str, Any]]
+
+
+def unit_created_event(unit: Unit) -> Event:
+    return "unit.created", unit.floor.building, {"floor": unit.floor.code, "unit": unit.number}
+
+
+def enterprise_created_event(enterprise: Enterprise) -> Event:
+    return "enterprise.created", enterprise, {"uscc": enterprise.uscc}
+
+
+def enterprise_updated_event(enterprise: Enterprise, changed: dict[str, tuple[Any, Any]]) -> Event:
+    return "enterprise.updated", enterprise, {"changes": _audit_changes(changed)}
+
+
+def contact_added_event(contact: EnterpriseContact) -> Event:
+    return "contact.added", contact.enterprise, {"contact": contact.name, "primary": contact.is_primary}
+
+
+def contact_updated_event(contact: EnterpriseContact, changed: dict[str, tuple[Any, Any]]) -> Event:
+    return "contact.updated", contact.enterprise, {"contact": contact.name, "changes": _audit_changes(changed)}
+
+
+def moved_in_event(occupancy: Occupancy) -> Event:
+    unit = occupancy.unit
+    return "occupancy.moved_in", occupancy.enterprise, {
+        "building": unit.floor.building.code,
+        "floor": unit.floor.code,
+        "unit": unit.number,
+        "started_on": occupancy.started_on,
+    }
+
+
+def move_in_date_changed_event(occupancy: Occupancy, old: datetime.date) -> Event:
+    return "occupancy.updated", occupancy.enterprise, {
+        "unit": occupancy.unit.number,
+        "changes": {"started_on": {"from": old, "to": occupancy.started_on}},
+    }
+
+
+def _record(actor, event: Event) -> None:
+    verb, target, details = event
+    record(actor, verb, target, **details)
+
+
 # ----------------------------------------------------------------------------------------------
 # Buildings, floors, units
 
@@ -216,7 +263,7 @@ def _create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
         if not Unit.objects.filter(floor=floor, number=number).exists():
             raise
         raise _unit_taken(number) from exc
-    record(actor, "unit.created", floor.building, floor=floor.code, unit=unit.number)
+    _record(actor, unit_created_event(unit))
     return unit
 
 
@@ -311,8 +358,8 @@ def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool
 
 
 def _create_enterprise(*, actor, values: dict[str, Any], known_new: bool = False) -> Enterprise:
-    """``known_new``: the caller has just checked that the code is not registered (the roster import),
-    so the check is not repeated; a code registered since then is still refused by the database and
+    """``known_new``: the caller has just checked that the code is not registered, so the check is
+    not repeated; a code registered since then is still refused by the database and
     reported as a ``ValidationError`` on ``uscc``."""
     values = _clean_enterprise_values(values)
     enterprise = Enterprise(**{k: v for k, v in values.items() if k in ENTERPRISE_FIELDS})
@@ -326,7 +373,7 @@ def _create_enterprise(*, actor, values: dict[str, Any], known_new: bool = False
         if not Enterprise.objects.filter(uscc=enterprise.uscc).exists():
             raise
         raise ValidationError({"uscc": _uscc_taken_message(enterprise.uscc)}) from exc
-    record(actor, "enterprise.created", enterprise, uscc=enterprise.uscc)
+    _record(actor, enterprise_created_event(enterprise))
     return enterprise
 
 
@@ -387,7 +434,7 @@ def _update_enterprise(*, actor, enterprise: Enterprise, values: dict[str, Any])
             enterprise.save()
     except IntegrityError as exc:
         raise ValidationError({"uscc": _uscc_taken_message(enterprise.uscc)}) from exc
-    record(actor, "enterprise.updated", enterprise, changes=_audit_changes(changed))
+    _record(actor, enterprise_updated_event(enterprise, changed))
     return changed
 
 
@@ -445,7 +492,7 @@ def _add_contact(
     if contact.is_primary and has_primary:
         _make_primary(contact)
     contact.save()
-    record(actor, "contact.added", enterprise, contact=contact.name, primary=contact.is_primary)
+    _record(actor, contact_added_event(contact))
     return contact
 
 
@@ -489,7 +536,7 @@ def _update_contact(*, actor, contact: EnterpriseContact, values: dict[str, Any]
     if contact.is_primary:
         _make_primary(contact)
     contact.save()
-    record(actor, "contact.updated", contact.enterprise, contact=contact.name, changes=_audit_changes(changed))
+    _record(actor, contact_updated_event(contact, changed))
     return changed
 
 
@@ -535,23 +582,21 @@ def remove_contact(*, actor, contact: EnterpriseContact) -> None:
 # Move-in and move-out
 
 
+def already_occupies(enterprise: Enterprise, unit: Unit) -> ValidationError:
+    return ValidationError(
+        {"unit_number": _("%(enterprise)s already occupies unit %(unit)s.") % {"enterprise": enterprise, "unit": unit}}
+    )
+
+
 def _move_in(
     *, actor, enterprise: Enterprise, unit: Unit, started_on: datetime.date, known_new: bool = False
 ) -> Occupancy:
     """``known_new``: the caller has checked that the enterprise has no open occupancy of this unit, so
     the check is not repeated; one opened since then is refused by the database and reported as a
     ``ValidationError`` on ``unit_number``."""
-    def already() -> ValidationError:
-        return ValidationError(
-            {
-                "unit_number": _("%(enterprise)s already occupies unit %(unit)s.")
-                % {"enterprise": enterprise, "unit": unit}
-            }
-        )
-
     open_occupancies = Occupancy.objects.filter(enterprise=enterprise, unit=unit, ended_on__isnull=True)
     if not known_new and open_occupancies.exists():
-        raise already()
+        raise already_occupies(enterprise, unit)
     try:
         # A savepoint: a concurrent move-in into the same unit (or one the caller's check could not
         # see) fails this insert alone, and the caller's transaction stays usable.
@@ -560,16 +605,8 @@ def _move_in(
     except IntegrityError as exc:
         if not open_occupancies.exists():
             raise
-        raise already() from exc
-    record(
-        actor,
-        "occupancy.moved_in",
-        enterprise,
-        building=unit.floor.building.code,
-        floor=unit.floor.code,
-        unit=unit.number,
-        started_on=started_on,
-    )
+        raise already_occupies(enterprise, unit) from exc
+    _record(actor, moved_in_event(occupancy))
     transaction.on_commit(lambda: signals.occupancy_started.send(sender=Occupancy, occupancy=occupancy))
     return occupancy
 
@@ -634,18 +671,3 @@ def move_out(*, actor, occupancy: Occupancy, ended_on: datetime.date | None) -> 
         ended_on=ended_on,
     )
     return occupancy
-
-
-def _change_move_in_date(*, actor, occupancy: Occupancy, started_on: datetime.date) -> None:
-    if occupancy.ended_on is not None and started_on > occupancy.ended_on:
-        raise ValidationError({"started_on": _("The move-in date cannot be after the move-out date.")})
-    old = occupancy.started_on
-    occupancy.started_on = started_on
-    occupancy.save(update_fields=["started_on"])
-    record(
-        actor,
-        "occupancy.updated",
-        occupancy.enterprise,
-        unit=occupancy.unit.number,
-        changes={"started_on": {"from": old, "to": started_on}},
-    )

@@ -9,11 +9,15 @@ class NoticesConfig(AppConfig):
 
     def ready(self):
         from louwei.buildings.models import Occupancy
-        from louwei.buildings.signals import occupancy_started
+        from louwei.buildings.signals import occupancies_started, occupancy_started
 
         from . import services
 
-        # A newcomer receives the still-current notices whose audience now includes it.
+        # A newcomer receives the still-current notices whose audience now includes it: one moving
+        # in through the pages, or many through a roster import.
         occupancy_started.connect(
             services.occupancy_started, sender=Occupancy, dispatch_uid="notices.deliver_current_notices"
+        )
+        occupancies_started.connect(
+            services.occupancies_started, sender=Occupancy, dispatch_uid="notices.deliver_current_notices_to_many"
         )

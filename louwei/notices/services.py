@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import Building, Enterprise, Floor, Industry, Occupancy, PartyCommittee, PartyOrganisation
-from louwei.core.audit import record
+from louwei.core.audit import record, record_many
 
 from . import permissions
 from .models import (
@@ -590,38 +590,65 @@ def current_notices_q(on=None) -> Q:
 def deliver_current_notices(enterprise: Enterprise) -> int:
     """Deliver to an enterprise that just moved in the still-current notices whose audience now
     includes it (and that it has not received yet). The receiver of ``buildings`` ``occupancy_started``.
-    One query per candidate notice of the enterprise's districts; returns how many were delivered."""
-    districts = Occupancy.objects.current().filter(enterprise=enterprise).values(
+    Returns how many were delivered."""
+    return deliver_current_notices_to([enterprise.pk])
+
+
+@transaction.atomic
+def deliver_current_notices_to(enterprise_ids) -> int:
+    """:func:`deliver_current_notices` for many newcomers at once (a roster import): one query for
+    the candidate notices of their districts, then a few per candidate notice, whatever the number
+    of enterprises. Returns how many deliveries were made."""
+    ids = sorted(set(enterprise_ids))
+    if not ids:
+        return 0
+    districts = Occupancy.objects.current().filter(enterprise_id__in=ids).values(
         "unit__floor__building__party_committee_id"
     )
-    candidates = (
-        Notice.objects.filter(current_notices_q(), party_committee_id__in=districts)
-        .exclude(deliveries__enterprise=enterprise)
-        .select_related("audience")
-    )
+    candidates = Notice.objects.filter(current_notices_q(), party_committee_id__in=districts).select_related("audience")
     now = timezone.now()
-    delivered = []
+    delivered: list[Delivery] = []
+    reached: dict[int, list[int]] = {}  # notice → enterprises
     for notice in candidates:
         try:
             rule = notice.audience
         except AudienceRule.DoesNotExist:
             continue
         rule.notice = notice
-        if audience_queryset(rule).filter(pk=enterprise.pk).exists():
-            delivered.append(Delivery(notice=notice, enterprise=enterprise, delivered_at=now))
+        newcomers = list(
+            audience_queryset(rule)
+            .filter(pk__in=ids)
+            .exclude(notice_deliveries__notice=notice)
+            .values_list("pk", flat=True)
+        )
+        if newcomers:
+            reached[notice.pk] = newcomers
+            delivered += [Delivery(notice=notice, enterprise_id=pk, delivered_at=now) for pk in newcomers]
     if not delivered:
         return 0
     Delivery.objects.bulk_create(delivered, ignore_conflicts=True)
-    record(None, "notice.delivered_on_move_in", enterprise, notices=[d.notice_id for d in delivered])
+    per_enterprise: dict[int, list[int]] = {}
+    for delivery in delivered:
+        per_enterprise.setdefault(delivery.enterprise_id, []).append(delivery.notice_id)
+    enterprises = Enterprise.objects.in_bulk(list(per_enterprise))
+    record_many(
+        None,
+        [
+            ("notice.delivered_on_move_in", enterprises[pk], {"notices": notices})
+            for pk, notices in per_enterprise.items()
+        ],
+    )
+    notices = {delivery.notice_id: delivery.notice for delivery in delivered}
 
     def announce():
         from louwei.notifications import services as notifications
 
-        for delivery in delivered:
+        for notice_id, newcomers in reached.items():
+            notice = notices[notice_id]
             notifications.notify(
-                event="notice.published", recipients=people_of(Enterprise.objects.filter(pk=enterprise.pk)),
-                title=delivery.notice.title, body=delivery.notice.body[:200], url=notice_url(delivery.notice),
-                key=f"notice:{delivery.notice_id}:published", building=delivery.notice.building,
+                event="notice.published", recipients=people_of(Enterprise.objects.filter(pk__in=newcomers)),
+                title=notice.title, body=notice.body[:200], url=notice_url(notice),
+                key=f"notice:{notice.pk}:published", building=notice.building,
             )
 
     transaction.on_commit(announce)
@@ -634,6 +661,11 @@ def occupancy_started(sender, enterprise=None, occupancy=None, **kwargs) -> None
         enterprise = occupancy.enterprise
     if enterprise is not None:
         deliver_current_notices(enterprise)
+
+
+def occupancies_started(sender, occupancies=(), **kwargs) -> None:
+    """Receiver for ``louwei.buildings.signals.occupancies_started`` (a roster import's newcomers)."""
+    deliver_current_notices_to(occupancy.enterprise_id for occupancy in occupancies)
 
 
 def deliver_to_todays_newcomers(on=None) -> int:

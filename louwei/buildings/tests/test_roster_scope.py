@@ -8,10 +8,10 @@ from django.urls import reverse
 
 from louwei.accounts.models import RoleKind
 from louwei.buildings import roster
-from louwei.buildings.models import Occupancy
+from louwei.buildings.models import Enterprise, Occupancy
 from louwei.buildings.roster import import_roster
 from louwei.testing import jobs
-from louwei.testing.factories import UserFactory, enterprise_on, grant
+from louwei.testing.factories import UserFactory, enterprise_on, grant, make_uscc
 
 from .conftest import make_workbook, row
 
@@ -71,13 +71,38 @@ def test_a_former_tenant_of_the_building_may_be_moved_back(building, secretary, 
     assert report.written and report.updated == 1
 
 
-def test_district_staff_reach_every_building_of_their_district(building, elsewhere):
+def test_district_staff_reach_every_building_of_their_district(other_building, elsewhere):
+    from louwei.testing.factories import BuildingFactory, FloorFactory
+
     district_b = UserFactory()
-    grant(district_b, RoleKind.DISTRICT_STAFF, elsewhere.occupancies.get().unit.floor.building.party_committee)
-    # importing into A is not theirs to do (the view asks access); the service alone still limits rows
-    # to the enterprises they may change: B's enterprise is theirs
-    report = import_roster(actor=district_b, building=building, source=make_workbook([elsewhere_row(elsewhere)]))
+    grant(district_b, RoleKind.DISTRICT_STAFF, other_building.party_committee)
+    # another building of the same district: B's enterprise may move in there
+    neighbour = BuildingFactory(code="TB-Y", party_committee=other_building.party_committee)
+    FloorFactory(building=neighbour, number=3)
+    report = import_roster(actor=district_b, building=neighbour, source=make_workbook([elsewhere_row(elsewhere)]))
     assert report.written and report.updated == 1
+
+
+@pytest.mark.parametrize("who", ["member", "property_staff", "leader5", "contact5", "elsewhere_staff"])
+def test_the_service_asks_whether_the_actor_may_import(request, building, other_building, elsewhere, who):
+    """The service checks its actor itself (the page and the command ask too): a person who may not
+    import into the building is refused before the file is read, and nothing is written."""
+    from django.core.exceptions import PermissionDenied
+
+    from louwei.core.models import AuditEvent
+
+    if who == "elsewhere_staff":
+        actor = UserFactory()
+        grant(actor, RoleKind.DISTRICT_STAFF, other_building.party_committee)
+    else:
+        actor = request.getfixturevalue(who)
+    with pytest.raises(PermissionDenied):
+        import_roster(actor=actor, building=building, source=make_workbook([row(1), elsewhere_row(elsewhere)]))
+    with pytest.raises(PermissionDenied):
+        import_roster(actor=actor, building=building, source=b"not even a workbook", dry_run=True)
+    assert untouched(elsewhere)
+    assert not AuditEvent.objects.filter(verb="roster.imported").exists()
+    assert not Enterprise.objects.filter(uscc=make_uscc(5001)).exists()
 
 
 def test_the_server_operator_has_no_limit(building, elsewhere):

@@ -283,6 +283,66 @@ def test_move_in_through_the_registry_delivers(park, django_capture_on_commit_ca
     assert Delivery.objects.filter(notice=notice, enterprise=newcomer).exists()
 
 
+def roster_rows(count, floor, start=0, **values):
+    """Rows for ``roster.import_roster`` (dicts keyed by column), one new enterprise each."""
+    from louwei.testing.factories import make_uscc
+
+    return [
+        {"name": f"新入驻{n}有限公司", "uscc": make_uscc(70_000 + n), "industry": "I", "floor": floor,
+         "unit": f"{floor:02d}{n:02d}", **values}
+        for n in range(start, start + count)
+    ]
+
+
+def test_newcomers_of_a_roster_import_receive_the_current_notices(park, captured, django_capture_on_commit_callbacks):
+    """A roster import moves many enterprises in at once: each newcomer still receives the current
+    notices whose audience now includes it (through the registry's occupancies_started signal)."""
+    from louwei.buildings import roster
+
+    floor3 = park.notice(floors=[park.f("NA", 3)])
+    manufacturers = park.notice(industries=[Industry.C])
+    building_b = park.notice(park.b)
+    with django_capture_on_commit_callbacks(execute=True):
+        preview = roster.import_roster(actor=park.secretary, building=park.a, source=roster_rows(3, 3), dry_run=True)
+    assert preview.created == 3 and not Delivery.objects.filter(enterprise__name__startswith="新入驻").exists()
+    person = UserFactory()
+    rows = [*roster_rows(3, 3), *roster_rows(2, 1, start=10, industry="C")]
+    with django_capture_on_commit_callbacks(execute=True):
+        report = roster.import_roster(actor=park.secretary, building=park.a, source=rows)
+        grant(person, RoleKind.EMPLOYEE, Enterprise.objects.get(name="新入驻0有限公司"))
+    assert report.written and report.created == 5
+    delivered = set(
+        Delivery.objects.filter(enterprise__name__startswith="新入驻").values_list("enterprise__name", "notice_id")
+    )
+    assert delivered == {
+        *((f"新入驻{n}有限公司", floor3.pk) for n in range(3)),
+        *((f"新入驻{n}有限公司", manufacturers.pk) for n in (10, 11)),
+    }
+    assert building_b.pk not in {notice for _name, notice in delivered}
+    events = AuditEvent.objects.filter(verb="notice.delivered_on_move_in")
+    assert events.count() == 5 and all(e.actor is None for e in events)
+    # one message per notice for all its newcomers' people (the person was granted before commit)
+    assert [c["recipient_ids"] for c in captured["notify"] if c["key"] == f"notice:{floor3.pk}:published"][-1] == [
+        person.pk
+    ]
+
+
+def test_many_newcomers_cost_the_queries_of_a_few(park, django_capture_on_commit_callbacks):
+    """The queries grow with the current notices, not with the newcomers."""
+    park.notice(floors=[park.f("NA", 3)])
+    park.notice(industries=[Industry.I])
+    counts = []
+    for count in (5, 60):
+        enterprises = [EnterpriseFactory(industry=Industry.I) for _n in range(count)]
+        for enterprise in enterprises:
+            Occupancy.objects.create(enterprise=enterprise, unit=UnitFactory(floor=park.f("NA", 3)),
+                                     started_on=timezone.localdate())
+        with CaptureQueriesContext(connection) as context, django_capture_on_commit_callbacks(execute=True):
+            assert services.deliver_current_notices_to(e.pk for e in enterprises) == 2 * count
+        counts.append(len(context))
+    assert counts[0] == counts[1] <= 30
+
+
 def test_a_move_in_recorded_in_advance_receives_the_notices_on_its_first_day(park, django_capture_on_commit_callbacks):
     from freezegun import freeze_time
 
