@@ -159,7 +159,8 @@ def test_preview_then_confirm(client, secretary, building, settings):
     assert report.ok and not report.written and report.created == 2
     assert "3F 0301" in preview.content.decode()
     assert not Enterprise.objects.exists()  # the check writes nothing
-    assert job.progress_total == 2 and Message.objects.filter(user=secretary, event="job.ready").count() == 1
+    # Two rows: the bar counts each row checked, then each written.
+    assert job.progress_total == 4 and Message.objects.filter(user=secretary, event="job.ready").count() == 1
 
     result = confirm(client, preview)
     assert result.context["report"].written
