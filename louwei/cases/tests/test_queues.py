@@ -271,8 +271,8 @@ def _many(world, n, start=0):
 
 
 @pytest.mark.parametrize("role,tab,bound", [
-    ("leader", "leader", 11), ("handler_member", "handler", 9), ("secretary", "triage", 16),
-    ("employee", "mine", 8), ("contact", "enterprise", 8),
+    ("leader", "leader", 12), ("handler_member", "handler", 10), ("secretary", "triage", 17),
+    ("employee", "mine", 9), ("contact", "enterprise", 9),
 ])
 def test_queues_have_a_fixed_number_of_queries(client, world, django_assert_max_num_queries, role, tab, bound):
     client.force_login(getattr(world, role))
@@ -441,3 +441,15 @@ def test_a_long_section_shows_the_most_urgent_rows_and_says_how_many_more(client
     listed = re.findall(r'<span class="case-number">([0-9-]+)</span>', section)
     assert listed == [f"20260103-{i + 1:04d}" for i in range(5)]  # soonest deadline first
     assert "12 cases" in section and "And 7 more" in section
+
+
+def test_raise_a_case_is_offered_only_where_it_leads_somewhere(client, world):
+    """Handler staff have no enterprise on a floor and may not raise on anyone's behalf: the queue
+    offers them no "Raise a case" button (it would answer 403); the others get it and it opens."""
+    client.force_login(world.handler_member)
+    assert 'href="/cases/new/"' not in client.get("/cases/").content.decode()
+    assert client.get("/cases/new/").status_code == 403
+    for role in ("employee", "contact", "leader", "secretary"):
+        client.force_login(getattr(world, role))
+        assert 'href="/cases/new/"' in client.get("/cases/").content.decode(), role
+        assert client.get("/cases/new/", follow=True).status_code == 200, role

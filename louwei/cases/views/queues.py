@@ -14,6 +14,7 @@ from louwei.access import Action
 from louwei.jobs import views as job_pages
 
 from .. import jobs, queries
+from .raising import may_raise_somewhere
 
 @login_required
 @require_GET
@@ -48,6 +49,7 @@ def mine(request):
         cases = queries.my_cases(user) if tab == "mine" else queries.enterprise_cases(enterprises)
         context["page"] = Paginator(cases, queries.PAGE_SIZE).get_page(request.GET.get("page"))
     context["buildings"] = queries.case_buildings(user)
+    context["may_raise"] = may_raise_somewhere(user)
     return render(request, "cases/staff/queue.html", context)
 
 

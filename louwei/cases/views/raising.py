@@ -157,6 +157,15 @@ def _own_floors(enterprise_ids):
     return Floor.objects.filter(units__occupancies__in=current).distinct().select_related("building")
 
 
+def may_raise_somewhere(user) -> bool:
+    """Whether "Raise a case" leads anywhere for ``user``: an enterprise of theirs on a floor, or a
+    floor where they may raise on an enterprise's behalf. Handler staff have neither."""
+    own_ids = _own_enterprise_ids(user)
+    if own_ids and _own_floors(own_ids).exists():
+        return True
+    return access.floors(user, Action.CASE_RAISE_FOR).exists()
+
+
 def _floor_choices(user, own_ids):
     """The floors ``user`` may raise a case on: their enterprises' floors, and where they may raise
     on an enterprise's behalf."""
