@@ -4,6 +4,7 @@
     .venv/bin/python scripts/drill.py postgres-restart     # PostgreSQL restarted under gunicorn and the worker
     .venv/bin/python scripts/drill.py redis-down           # Redis stopped under gunicorn, the RQ worker and the scheduler
     .venv/bin/python scripts/drill.py worker-kill-fanout   # the worker SIGKILLed while it sends a notice's e-mail
+    .venv/bin/python scripts/drill.py worker-kill-roster   # the worker SIGKILLed while it writes a roster import
     .venv/bin/python scripts/drill.py all
     DRILL_PLAIN_WORKER=1 .venv/bin/python scripts/drill.py postgres-restart   # with db_worker / rqworker as shipped
 
@@ -292,13 +293,41 @@ class Browser:
         except urllib.error.HTTPError as exc:
             return exc.code, exc.read().decode(errors="replace")
 
-    def post_form(self, path: str, data: dict) -> int:
+    def csrf_token(self, path: str) -> tuple[int, str]:
+        """Open the page of a form: its status and the CSRF token in it ("" when there is none)."""
         status, html = self.get(path)
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)
-        if status != 200 or not token:
+        return status, token[1] if status == 200 and token else ""
+
+    def post_form(self, path: str, data: dict) -> int:
+        status, token = self.csrf_token(path)
+        if not token:
             return status
-        data = {**data, "csrfmiddlewaretoken": token[1]}
+        data = {**data, "csrfmiddlewaretoken": token}
         return http_status(path, opener=self.opener, data=data, headers={"Referer": WEB + path})
+
+    def post(self, path: str, data: dict, files: dict | None = None) -> tuple[int, str]:
+        """Post the page's form as multipart/form-data, with the CSRF token read from the page;
+        ``files`` maps a field to (file name, bytes, content type). Returns (status, Location)."""
+        status, token = self.csrf_token(path)
+        if not token:
+            return status, ""
+        boundary = f"drill{time.monotonic_ns()}"
+        body = b""
+        for name, value in {**data, "csrfmiddlewaretoken": token}.items():
+            body += f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, (filename, content, content_type) in (files or {}).items():
+            body += (f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                     f"Content-Type: {content_type}\r\n\r\n").encode() + content + b"\r\n"
+        body += f"--{boundary}--\r\n".encode()
+        request = urllib.request.Request(WEB + path, data=body, headers={
+            "Content-Type": f"multipart/form-data; boundary={boundary}", "Referer": WEB + path,
+        })
+        try:
+            with self.opener.open(request, timeout=30) as response:
+                return response.status, response.headers.get("Location", "")
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Location", "")
 
 
 def email_statuses() -> dict[str, int]:
@@ -543,12 +572,201 @@ def building_enterprises(building):
     return list(Enterprise.objects.filter(occupancies__unit__floor__building=building).distinct().order_by("pk"))
 
 
+ROSTER_ROWS = 5000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The import writes the enterprises first, then their history, the units, contacts and occupancies, in one
+# transaction: a statement on one of these means the enterprises are written, not yet committed.
+WRITING = r'^\s*INSERT INTO "buildings_(unit|enterprisecontact|occupancy|historicalenterprise)"'
+
+
+def job_row(pk):
+    from django.db import close_old_connections
+
+    from louwei.jobs.models import Job
+
+    close_old_connections()
+    return Job.objects.get(pk=pk)
+
+
+def job_id_from(location: str) -> str:
+    found = re.search(r"/jobs/([0-9a-f-]{36})/", location)
+    if not found:
+        raise RuntimeError(f"expected a redirect to a job page, got {location!r}")
+    return found[1]
+
+
+def writing_statement() -> str:
+    """The statement of another session's open transaction that writes the registry, if any."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT left(query, 60) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND xact_start IS NOT NULL"
+            " AND query ~* %s", [WRITING],
+        )
+        row = cursor.fetchone()
+    return row[0] if row else ""
+
+
+def roster_rows(building) -> dict[str, int]:
+    """The registry rows an import of the drill's file writes into ``building``."""
+    from django.db import close_old_connections
+
+    from louwei.buildings.models import Enterprise, EnterpriseContact, Occupancy, Unit
+    from louwei.core.models import AuditEvent
+
+    close_old_connections()
+    enterprises = Enterprise.objects.filter(name__startswith="基准测试")
+    return {
+        "enterprises": enterprises.count(),
+        "history": Enterprise.history.filter(name__startswith="基准测试").count(),
+        "contacts": EnterpriseContact.objects.filter(enterprise__in=enterprises).count(),
+        "occupancies": Occupancy.objects.filter(unit__floor__building=building).count(),
+        "units": Unit.objects.filter(floor__building=building).count(),
+        "imported events": AuditEvent.objects.filter(verb="roster.imported").count(),
+    }
+
+
+def upload_and_check(browser: Browser, building, content: bytes) -> str:
+    """What the person does on the import page: upload the file, wait for the check; returns the
+    check job's id, ready to confirm."""
+    path = f"/buildings/{building.code}/roster/import/"
+    status, location = browser.post(path, {"step": "preview"}, {"file": ("drill-roster.xlsx", content, XLSX)})
+    check = job_id_from(location)
+    say(f"uploaded ({status}); the check runs as job {check}")
+    if not wait_for(lambda: job_row(check).status in ("done", "failed"), timeout=180, what="the check"):
+        raise RuntimeError("the check did not finish")
+    row = job_row(check)
+    if row.status != "done" or (row.data or {}).get("rejected"):
+        raise RuntimeError(f"the check ended {row.status}: {row.error or (row.data or {}).get('errors', [])[:3]}")
+    return check
+
+
+def confirm(browser: Browser, building, check: str) -> str:
+    status, location = browser.post(f"/buildings/{building.code}/roster/import/", {"step": "confirm", "job": check})
+    job = job_id_from(location)
+    say(f"confirmed ({status}); the import runs as job {job}")
+    return job
+
+
+def drill_worker_kill_roster(stack: Stack, sink: Sink) -> list[Check]:
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from bench.cases import _roster_file  # the benchmark's generator of a valid roster
+    from louwei.jobs import running, tasks as job_tasks
+    from louwei.notifications.models import Message
+    from louwei.testing.factories import BuildingFactory, FloorFactory, UserFactory, grant
+
+    building = BuildingFactory(code="DRILL-R")
+    for number in range(1, 21):
+        FloorFactory(building=building, number=number)
+    person = UserFactory(username="roster-secretary", email="secretary@drill.example.cn")
+    grant(person, "committee_secretary", building)
+    content = _roster_file(building, ROSTER_ROWS, 20)
+    before = roster_rows(building)
+    web, worker = stack.start_web(), stack.start_worker()
+    browser = Browser()
+    browser.post_form("/login/", {"username": person.username, "password": "test-pass-123"})
+    check = upload_and_check(browser, building, content)
+    job = confirm(browser, building, check)
+
+    seen = {}
+
+    def writing() -> bool:
+        seen["statement"] = writing_statement()
+        return bool(seen["statement"])
+
+    killed = kill_when(worker, writing, timeout=120)
+    row = job_row(job)
+    page_status, page = browser.get(f"/jobs/{job}/")
+    shown = re.search(r'data-status="(\w+)"', page)
+    count = re.search(r'class="muted job-count">([^<]*)<', page)
+    say(f"SIGKILL {'while the worker ran ' + repr(seen.get('statement')) if killed else 'never sent'}; "
+        f"the job's row: {row.status}, {row.progress_done} of {row.progress_total} ({row.stage!r}); "
+        f"its page: {page_status} {shown[1] if shown else '?'} {count[1].strip() if count else ''!r}")
+    wait_for(lambda: not writing_statement(), timeout=30, what="PostgreSQL to end the killed transaction")
+    at_kill, tasks_at_kill = roster_rows(building), task_statuses()
+    say(f"rows of the import after the kill: {at_kill}; tasks {tasks_at_kill}")
+    checks = [
+        Check("the worker was killed while the import wrote in its transaction", killed and row.status == "running",
+              f"{seen.get('statement')!r}, progress {row.progress_done} of {row.progress_total}"),
+        Check("the progress bar showed the writing stage (past the checks) at the kill",
+              killed and row.progress_total == 2 * ROSTER_ROWS and row.progress_done >= ROSTER_ROWS,
+              f"{row.progress_done} of {row.progress_total}"),
+        Check("nothing half-written: no enterprise, contact, occupancy, unit, history or audit row of the import",
+              at_kill == before, json.dumps(at_kill, ensure_ascii=False)),
+    ]
+
+    # A new worker: it takes new work (a job prune task, as the scheduler queues every 10 minutes)
+    # and leaves the killed task alone.
+    worker = stack.start_worker("worker2")
+    probe = job_tasks.prune_jobs.enqueue()
+    wait_for(lambda: DBTaskResult.objects.get(pk=probe.id).status == "SUCCESSFUL", timeout=60,
+             what="the new worker to take a task")
+    time.sleep(2)
+    killed_task = DBTaskResult.objects.get(pk=job_row(job).task_id)
+    row, after_restart = job_row(job), roster_rows(building)
+    say(f"with the new worker: the job {row.status} ({row.progress_done} of {row.progress_total}); its task "
+        f"{killed_task.status}, started by {len(killed_task.worker_ids)} worker(s); rows {after_restart}")
+    checks += [
+        Check("the new worker took new work", DBTaskResult.objects.get(pk=probe.id).status == "SUCCESSFUL"),
+        Check("the new worker did not run the killed import again (half or whole)",
+              killed_task.status == "RUNNING" and len(killed_task.worker_ids) == 1 and after_restart == before,
+              f"task {killed_task.status}, workers {len(killed_task.worker_ids)}, rows {after_restart}"),
+    ]
+
+    # The person starts again at once, as the page lets them (upload, check, confirm), while the
+    # killed job still shows under way.
+    check = upload_and_check(browser, building, content)
+    again = confirm(browser, building, check)
+    wait_for(lambda: job_row(again).status in ("done", "failed"), timeout=180, what="the second import")
+    row, rows = job_row(again), roster_rows(building)
+    report_status = browser.get(f"/buildings/{building.code}/roster/import/{again}/")[0]
+    say(f"started again: the job {row.status}, created {(row.data or {}).get('created')}, rows {rows}; "
+        f"result page {report_status}; tasks {task_statuses()}; the killed job still {job_row(job).status}")
+    units = len({(n % 20, n // 20 % 90) for n in range(ROSTER_ROWS)})  # the file's (floor, unit) pairs
+    expected = {"enterprises": ROSTER_ROWS, "history": ROSTER_ROWS, "contacts": ROSTER_ROWS,
+                "occupancies": ROSTER_ROWS, "units": before["units"] + units, "imported events": 1}
+    checks += [
+        Check("the person started the import again and it succeeded",
+              row.status == "done" and (row.data or {}).get("created") == ROSTER_ROWS and report_status == 200,
+              f"{row.status}, {json.dumps({k: (row.data or {}).get(k) for k in ('created', 'rejected')})}"),
+        Check("every row of the file written exactly once", rows == expected, json.dumps(rows, ensure_ascii=False)),
+    ]
+
+    # The periodic jobs, as they run once their limits have passed: jobs.prune fails the job a dead
+    # worker left running (after running.STALE_AFTER), core.settle_task_results its task result.
+    later = timezone.now() + running.STALE_AFTER + datetime.timedelta(minutes=1)
+    stale_jobs = running.settle_stale(now=later)
+    settled = settle()
+    row, killed_task = job_row(job), DBTaskResult.objects.get(pk=killed_task.pk)
+    told = Message.objects.filter(user=person, event="job.failed", url=f"/jobs/{job}/").count()
+    page_status, page = browser.get(f"/jobs/{job}/")
+    shown = re.search(r'data-status="(\w+)"', page)
+    say(f"settled: {stale_jobs} job(s) failed, {settled}; the job {row.status} {row.error!r}; its task "
+        f"{killed_task.status} {killed_task.exception_class_path}; its page {page_status} "
+        f"{shown[1] if shown else '?'}; the person told {told} time(s)")
+    checks += [
+        Check("the job is settled failed, with a message to start again, on the person's job page",
+              row.status == "failed" and stale_jobs == 1 and page_status == 200 and shown and shown[1] == "failed"
+              and row.error in page, f"{row.status}: {row.error}"),
+        Check("the person is told in the inbox, once", told == 1, f"{told} message(s)"),
+        Check("still every row of the file exactly once after the settling", roster_rows(building) == expected),
+        Check("its task result is settled WorkerLost, not RUNNING for ever",
+              killed_task.status == "FAILED" and killed_task.exception_class_path.endswith("WorkerLost"),
+              f"{killed_task.status} {killed_task.exception_class_path}"),
+        Check("gunicorn and the new worker are running", web.poll() is None and worker.poll() is None),
+    ]
+    return checks
+
+
 # name: (drill, does it need Redis, the sink's delay per message in seconds)
 DRILLS = {
     "postgres-restart": (drill_postgres_restart, False, 0.03),
     "redis-down": (drill_redis_down, True, 0.0),
     "worker-kill-fanout": (drill_worker_kill_fanout, False, 0.02),
-    # "worker-kill-roster": (drill_worker_kill_roster, False, 0.0),  see docs/faults.md
+    "worker-kill-roster": (drill_worker_kill_roster, False, 0.0),
 }
 
 
