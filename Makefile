@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= louwei.settings
 
-.PHONY: run test install install-test system-deps messages migrate demo web worker scheduler check-deploy bench backup restore clean
+.PHONY: run test install install-test system-deps messages migrate demo web worker scheduler check-deploy bench load backup restore clean
 
 $(VENV)/.installed: pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -60,6 +60,14 @@ check-deploy: install
 
 bench: install-test messages
 	$(PY) -m bench
+
+# The Monday-morning load test (docs/benchmarks.md): make load [LOAD_ARGS="--users 20 --run-time 30s"]
+$(VENV)/.installed-load: $(VENV)/.installed-test
+	$(PY) -m pip install --quiet -e ".[test,load]"
+	touch $@
+
+load: $(VENV)/.installed-load messages
+	bench/load/run.sh $(LOAD_ARGS)
 
 # The database and MEDIA_ROOT in one archive (docs/backup.md): make backup [OUT=FOLDER/|FILE.tar.gz] [KEEP=N]
 backup: install
