@@ -6,6 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from louwei.access import SYSTEM
 from louwei.buildings import services
 from louwei.buildings.models import Enterprise, EnterpriseContact, Occupancy, PartyOrganisation, Unit
 from louwei.core.audit import history_of
@@ -342,7 +343,7 @@ def test_a_move_in_announces_itself_after_commit():
     occupancy_started.connect(receiver)
     try:
         enterprise, unit = EnterpriseFactory(), UnitFactory()
-        occupancy = registry.move_in(actor=None, enterprise=enterprise, unit=unit, started_on=timezone.localdate())
+        occupancy = registry.move_in(actor=SYSTEM, enterprise=enterprise, unit=unit, started_on=timezone.localdate())
     finally:
         occupancy_started.disconnect(receiver)
     assert heard == [occupancy]
