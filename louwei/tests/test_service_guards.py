@@ -196,7 +196,8 @@ def _role(w):
 
 
 def _delivery(w):
-    return Delivery.objects.filter(notice=_published(w)).first()
+    """The delivery to the enterprise of floor 5 (``w.other_leader`` leads floor 6)."""
+    return Delivery.objects.get(notice=_published(w), enterprise=w.enterprise)
 
 
 CALLS = {
@@ -340,7 +341,9 @@ def test_every_public_function_is_a_guarded_service_or_said_not_to_be_one():
 
 
 def _rows() -> dict[str, int]:
-    return {model._meta.label: model.objects.count() for model in apps.get_models()}
+    """The number of rows of every table (unmanaged ones, like SQLite's full-text index, excepted)."""
+    return {model._meta.label: model._default_manager.count() for model in apps.get_models()
+            if model._meta.managed and not model._meta.proxy}
 
 
 def _state(value):
