@@ -51,7 +51,7 @@ def url(attachment) -> str:
 
 
 def attach(park, notice):
-    return services.add_attachment(actor=park.secretary, notice=notice,
+    return services.add_attachment(actor=SYSTEM, notice=notice,  # a district notice is not the secretary's
                                    upload=SimpleUploadedFile("第6层 消防通知.pdf", pdf_bytes()))
 
 
