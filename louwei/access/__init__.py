@@ -92,6 +92,33 @@ GRANTS: dict[str, frozenset[str]] = {
 }
 
 
+class _System:
+    """The installation itself acting: a periodic task, the demo loader, a command a server operator
+    runs without ``--user``. Passed as ``actor=access.SYSTEM`` so that system work is explicit in the
+    code; ``actor=None`` is nobody and is refused. It may do everything, holds no role, and is
+    audited with no person (``pk`` None, not authenticated: nothing stores it as a user)."""
+
+    pk = None
+    id = None
+    is_authenticated = False
+    is_anonymous = False
+    is_active = True
+    is_superuser = False
+
+    def __repr__(self) -> str:
+        return "access.SYSTEM"
+
+    __str__ = __repr__
+
+
+#: The one system actor (see :class:`_System`).
+SYSTEM = _System()
+
+
+def is_system(actor) -> bool:
+    return actor is SYSTEM
+
+
 @dataclass
 class Scope:
     """Everything a person reaches with one action, as ids."""
@@ -130,6 +157,9 @@ def scope(user, action: str) -> Scope:
     if action not in A.ALL:
         raise ValueError(f"unknown action {action!r}")
     result = Scope()
+    if user is SYSTEM:
+        result.everything = True
+        return result
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return result
     if user.is_superuser:
@@ -262,6 +292,35 @@ def require(user, action: str, target) -> None:
     """Raise ``PermissionDenied`` (HTTP 403) unless ``can(user, action, target)``."""
     if not can(user, action, target):
         raise PermissionDenied(action)
+
+
+def is_administrator(user) -> bool:
+    """An active superuser, or the system: who manages accounts, district roles and every API token."""
+    if user is SYSTEM:
+        return True
+    return bool(getattr(user, "is_authenticated", False) and user.is_active and user.is_superuser)
+
+
+def require_administrator(user) -> None:
+    if not is_administrator(user):
+        raise PermissionDenied("administrator")
+
+
+def require_self_or_administrator(user, person) -> None:
+    """What a person does to their own account (profile, password, API tokens): the person, or an
+    administrator."""
+    if is_administrator(user):
+        return
+    if not (getattr(user, "is_authenticated", False) and user.is_active and person is not None
+            and user.pk == person.pk):
+        raise PermissionDenied("self")
+
+
+def require_signed_in(user) -> None:
+    """What a signed-in person does to what is only theirs (their inbox, their notification
+    choices): anybody active and signed in; nobody else, not the system."""
+    if not (getattr(user, "is_authenticated", False) and user.is_active):
+        raise PermissionDenied("signed in")
 
 
 def is_building_staff(user) -> bool:

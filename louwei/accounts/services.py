@@ -1,5 +1,10 @@
 """Changes to people and their roles. One function per action: keyword-only ``actor``, one
-transaction, one audit record per change; bad input raises ``ValidationError``."""
+transaction, one audit record per change; bad input raises ``ValidationError``.
+
+Each function asks ``louwei.access`` first (``PermissionDenied``): accounts are an administrator's
+(a superuser, or ``access.SYSTEM``); a person changes their own profile and password; a role is
+granted or ended by whoever manages what it is held in (see :func:`_require_role_manager`). These
+services stand above the access layer (they import it); the account models stand below it."""
 
 from __future__ import annotations
 
@@ -11,6 +16,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from louwei import access
+from louwei.access import Action
 from louwei.core import audit
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_mobile
@@ -25,17 +32,24 @@ def _clean_phone(phone) -> str | None:
     return phone or None
 
 
-def _check_self_or_superuser(actor, user) -> None:
-    if actor is None or not (actor.pk == user.pk or actor.is_superuser):
-        raise PermissionDenied("profile.edit")
+def _require_role_manager(actor, kind: str, scope) -> None:
+    """Who grants and ends a role: a floor leader's, whoever manages the floor's committee
+    (COMMITTEE_MANAGE); an enterprise's contact or employee, whoever may edit the enterprise
+    (ENTERPRISE_EDIT); a building's committee or property staff, the district (COMMITTEE_MANAGE on
+    the building's district); a district's staff, an administrator."""
+    if kind == RoleKind.FLOOR_LEADER:
+        access.require(actor, Action.COMMITTEE_MANAGE, scope)
+    elif kind in (RoleKind.ENTERPRISE_CONTACT, RoleKind.EMPLOYEE):
+        access.require(actor, Action.ENTERPRISE_EDIT, scope)
+    elif kind in (RoleKind.COMMITTEE_SECRETARY, RoleKind.COMMITTEE_MEMBER, RoleKind.PROPERTY_STAFF):
+        access.require(actor, Action.COMMITTEE_MANAGE, getattr(scope, "party_committee", None))
+    else:
+        access.require_administrator(actor)
 
 
-@transaction.atomic
-def create_user(
-    *, actor, username: str, password: str | None = None, name: str = "", phone: str = "", email: str = "",
-    language: str = "", is_staff: bool = False,
-) -> User:
-    """Create a person's account. Without a password the account cannot log in until one is set."""
+def _new_user(*, actor, username: str, password: str | None = None, name: str = "", phone: str = "",
+              email: str = "", language: str = "", is_staff: bool = False) -> User:
+    """Unguarded: :func:`create_user` and :func:`create_person` ask access first."""
     user = User(
         username=normalise(username),
         name=normalise(name),
@@ -56,9 +70,26 @@ def create_user(
 
 
 @transaction.atomic
-def create_person(*, actor, name: str, phone: str) -> User:
+def create_user(
+    *, actor, username: str, password: str | None = None, name: str = "", phone: str = "", email: str = "",
+    language: str = "", is_staff: bool = False,
+) -> User:
+    """Create a person's account (an administrator's act). Without a password the account cannot log
+    in until one is set."""
+    access.require_administrator(actor)
+    return _new_user(actor=actor, username=username, password=password, name=name, phone=phone, email=email,
+                     language=language, is_staff=is_staff)
+
+
+@transaction.atomic
+def create_person(*, actor, name: str, phone: str, where) -> User:
     """A new person known by name and mobile number (a floor leader appointed, a handler's staff
-    member), with no password yet: they log in once one is set. The username is the mobile number."""
+    member), with no password yet: they log in once one is set. The username is the mobile number.
+
+    ``where``: the floor, building or district the person is added to; ``actor`` must manage its
+    committee (COMMITTEE_MANAGE) or its case handlers (CASE_CONFIGURE) there."""
+    if not (access.can(actor, Action.COMMITTEE_MANAGE, where) or access.can(actor, Action.CASE_CONFIGURE, where)):
+        raise PermissionDenied(Action.COMMITTEE_MANAGE)
     name = normalise(name)
     phone_value = normalise_phone(phone)
     if not name:
@@ -70,14 +101,14 @@ def create_person(*, actor, name: str, phone: str) -> User:
             code="phone_taken", params={"phone": phone_value},
         )
     username = phone_value if not User.objects.filter(username=phone_value).exists() else f"u{uuid.uuid4().hex[:10]}"
-    return create_user(actor=actor, username=username, name=name, phone=phone_value)
+    return _new_user(actor=actor, username=username, name=name, phone=phone_value)
 
 
 @transaction.atomic
 def update_profile(*, actor, user: User, name: str | None = None, email: str | None = None,
                    language: str | None = None) -> User:
     """A person changes their own name, e-mail or language preference (a superuser may do it for them)."""
-    _check_self_or_superuser(actor, user)
+    access.require_self_or_administrator(actor, user)
     changes = {}
     if name is not None and normalise(name) != user.name:
         changes["name"] = normalise(name)
@@ -100,7 +131,7 @@ def update_profile(*, actor, user: User, name: str | None = None, email: str | N
 @transaction.atomic
 def change_password(*, actor, user: User, new_password: str) -> User:
     """Set a new password (the caller has checked the old one). Validated by the password rules."""
-    _check_self_or_superuser(actor, user)
+    access.require_self_or_administrator(actor, user)
     password_validation.validate_password(new_password, user)
     user.set_password(new_password)
     user.save(update_fields=["password"])
@@ -123,6 +154,7 @@ def grant_role(*, actor, user: User, kind: str, scope) -> Role:
             _("A %(role)s role is held in a %(scope)s.")
             % {"role": kind.label, "scope": scope_model._meta.verbose_name}
         )
+    _require_role_manager(actor, kind, scope)
     if Role.objects.active().filter(user=user, kind=kind, **{field: scope}).exists():
         raise ValidationError(
             _("%(person)s already holds this role in %(scope)s.") % {"person": user, "scope": scope}
@@ -137,6 +169,7 @@ def grant_role(*, actor, user: User, kind: str, scope) -> Role:
 def end_role(*, actor, role: Role, ended_at=None) -> Role:
     """End a role: the person keeps their history but loses what the role allowed, at once."""
     current = Role.objects.select_for_update().get(pk=role.pk)
+    _require_role_manager(actor, current.kind, current.scope)
     if current.ended_at is not None:
         raise ValidationError(_("This role has already ended."))
     ended_at = ended_at or timezone.now()

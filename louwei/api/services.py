@@ -1,4 +1,5 @@
-"""What people do with API tokens. Each function is one action, audited."""
+"""What people do with API tokens. Each function is one action, audited, and asks ``louwei.access``
+first: a person's tokens are theirs and an administrator's (a superuser, ``access.SYSTEM``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from louwei import access
 from louwei.core.audit import record
 
 from .models import ApiToken
@@ -24,6 +26,7 @@ class IssuedToken:
 @transaction.atomic
 def create_token(*, actor, user, name: str = "") -> IssuedToken:
     """Issue a new token for ``user``. The returned ``secret`` is the only copy of it."""
+    access.require_self_or_administrator(actor, user)
     if not user.is_active:
         raise ValidationError(_("An inactive person cannot be given an API token."))
     name = (name or "").strip()
@@ -38,7 +41,8 @@ def create_token(*, actor, user, name: str = "") -> IssuedToken:
 @transaction.atomic
 def revoke_token(*, actor, token: ApiToken) -> ApiToken:
     """Revoke ``token`` now; a revoked token stays on record and never works again."""
-    token = ApiToken.objects.select_for_update().get(pk=token.pk)
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
+    access.require_self_or_administrator(actor, token.user)
     if token.revoked_at is not None:
         raise ValidationError(_("This token is already revoked."))
     token.revoked_at = timezone.now()

@@ -989,8 +989,8 @@ def out_of_scope_message() -> str:
 
 def _editable(actor, enterprises: Iterable[Enterprise]) -> set[int] | None:
     """The ids, among ``enterprises``, of those ``actor`` may change; ``None`` means no limit
-    (no actor: the command run by a server operator). One query."""
-    if actor is None:
+    (``access.SYSTEM``: the command run by a server operator). One query."""
+    if access.is_system(actor):
         return None
     ids = [e.pk for e in enterprises]
     if not ids:
@@ -1407,7 +1407,7 @@ def import_roster(
     ``actor`` must be allowed ``Action.ROSTER_IMPORT`` on ``building`` (``PermissionDenied``
     otherwise, before the file is read). Rows whose enterprise is already registered are only written
     if ``actor`` may change that enterprise (``access.enterprises(actor, ENTERPRISE_EDIT)``);
-    ``actor=None`` (the command, run by a server operator) has no such limit. ``via`` ("web" or
+    ``actor=access.SYSTEM`` (the command, run by a server operator) has no such limit. ``via`` ("web" or
     "command") is recorded in the audit event.
 
     ``source``: a path, bytes, a binary file, or a list of dicts keyed by column key.
@@ -1426,8 +1426,7 @@ def import_roster(
     registry's services record them. Newcomers are announced once the import commits, through
     ``signals.occupancies_started``.
     """
-    if actor is not None:
-        access.require(actor, Action.ROSTER_IMPORT, building)
+    access.require(actor, Action.ROSTER_IMPORT, building)
     tell = _monotonic(progress)
     sheet = read_source(source)
     total = 2 * len(sheet.rows)
@@ -1744,7 +1743,7 @@ def export_workbook(building: Building) -> bytes:
 def export_roster(*, actor, building: Building, via: str = "web") -> bytes:
     """The building's roster for ``actor`` (who the caller has checked may export it), audited as
     ``roster.exported`` with the row count: the file holds the contacts' personal data.
-    ``via``: "web" or "command"; ``actor=None`` is a server operator running the command."""
+    ``via``: "web" or "command"; ``actor=access.SYSTEM`` is a server operator running the command."""
     rows = export_rows(building)
     data = _export_workbook(rows)
     record(actor, "roster.exported", building, rows=len(rows), via=via)

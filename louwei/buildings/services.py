@@ -1,7 +1,9 @@
 """State changes of the building registry: one function per user action.
 
-Every function takes a keyword-only ``actor`` (the person acting, or ``None`` for the system),
-runs in one transaction, validates its input (raising ``ValidationError`` with translated
+Every function takes a keyword-only ``actor`` (the person acting, or ``access.SYSTEM``), asks
+``louwei.access`` before it changes anything (``PermissionDenied``: BUILDING_EDIT for the building's
+floors and units, ENTERPRISE_CREATE, ENTERPRISE_EDIT for an enterprise and its contacts,
+OCCUPANCY_MANAGE for moves), runs in one transaction, validates its input (raising ``ValidationError`` with translated
 messages, keyed by field name where a field is at fault) and writes one audit event per change.
 
 Enterprise, contact and occupancy changes are audited on the enterprise, so that
@@ -13,11 +15,13 @@ from __future__ import annotations
 import datetime
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from louwei import access
+from louwei.access import Action
 from louwei.accounts.models import Role, RoleKind
 from louwei.accounts.services import end_role
 from louwei.core.audit import record
@@ -197,6 +201,7 @@ def _record(actor, event: Event) -> None:
 @transaction.atomic
 def update_building(*, actor, building: Building, **values) -> dict[str, tuple[Any, Any]]:
     """Change a building's name, address, property company or pilot flag. Returns what changed."""
+    access.require(actor, Action.BUILDING_EDIT, building)
     unknown = set(values) - set(BUILDING_FIELDS)
     if unknown:
         raise TypeError(f"update_building() got unexpected fields {sorted(unknown)}")
@@ -218,6 +223,7 @@ def update_building(*, actor, building: Building, **values) -> dict[str, tuple[A
 
 @transaction.atomic
 def create_floor(*, actor, building: Building, number: int, name: str = "") -> Floor:
+    access.require(actor, Action.BUILDING_EDIT, building)
     if Floor.objects.filter(building=building, number=number).exists():
         raise ValidationError(
             {"number": _("%(building)s already has a floor %(number)d.") % {"building": building, "number": number}}
@@ -269,6 +275,7 @@ def _create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
 
 @transaction.atomic
 def create_unit(*, actor, floor: Floor, number: str, area=None) -> Unit:
+    access.require(actor, Action.BUILDING_EDIT, floor.building)
     if Unit.objects.filter(floor=floor, number=normalise_unit_number(number)).exists():
         raise _unit_taken(normalise_unit_number(number))
     return _create_unit(actor=actor, floor=floor, number=number, area=area)
@@ -280,6 +287,7 @@ MAX_UNITS_AT_ONCE = 200
 @transaction.atomic
 def create_units(*, actor, floor: Floor, numbers, area=None) -> list[Unit]:
     """Add several units to ``floor`` at once (all or none); one audit event per unit."""
+    access.require(actor, Action.BUILDING_EDIT, floor.building)
     cleaned: list[str] = []
     for number in numbers:
         number = normalise_unit_number(number)
@@ -305,6 +313,7 @@ def create_units(*, actor, floor: Floor, numbers, area=None) -> list[Unit]:
 @transaction.atomic
 def update_unit(*, actor, unit: Unit, **values) -> dict[str, tuple[Any, Any]]:
     """Rename a unit (``number``) or change its ``area``. Returns what changed."""
+    access.require(actor, Action.BUILDING_EDIT, unit.floor.building)
     unknown = set(values) - {"number", "area"}
     if unknown:
         raise TypeError(f"update_unit() got unexpected fields {sorted(unknown)}")
@@ -340,6 +349,12 @@ def update_unit(*, actor, unit: Unit, **values) -> dict[str, tuple[Any, Any]]:
 
 def find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool]:
     """The unit ``number`` on ``floor``, created if the floor does not have it yet."""
+    access.require(actor, Action.BUILDING_EDIT, floor.building)
+    return _find_or_create_unit(actor=actor, floor=floor, number=number)
+
+
+def _find_or_create_unit(*, actor, floor: Floor, number: str) -> tuple[Unit, bool]:
+    """Unguarded: a move-in (OCCUPANCY_MANAGE) creates the unit it names."""
     number = normalise_unit_number(number)
     unit = Unit.objects.filter(floor=floor, number=number).first()
     if unit is not None:
@@ -393,8 +408,17 @@ def create_enterprise(
     floor: Floor | None = None,
     unit_number: str = "",
     moved_in_on: datetime.date | None = None,
+    building: Building | None = None,
 ) -> Enterprise:
-    """Register an enterprise; with ``floor`` and ``unit_number`` it also moves in there."""
+    """Register an enterprise; with ``floor`` and ``unit_number`` it also moves in there.
+
+    ``actor`` needs ENTERPRISE_CREATE on the floor's building (or on ``building``, the registry page
+    it is registered from); an enterprise registered nowhere is an administrator's."""
+    where = floor.building if floor is not None else building
+    if where is None:
+        access.require_administrator(actor)
+    else:
+        access.require(actor, Action.ENTERPRISE_CREATE, where)
     enterprise = _create_enterprise(
         actor=actor,
         values={
@@ -441,6 +465,7 @@ def _update_enterprise(*, actor, enterprise: Enterprise, values: dict[str, Any])
 @transaction.atomic
 def update_enterprise(*, actor, enterprise: Enterprise, **values) -> dict[str, tuple[Any, Any]]:
     """Change an enterprise's record. Returns ``{field: (old, new)}``; nothing is written if nothing differs."""
+    access.require(actor, Action.ENTERPRISE_EDIT, enterprise)
     return _update_enterprise(actor=actor, enterprise=enterprise, values=values)
 
 
@@ -509,6 +534,7 @@ def add_contact(
     user=None,
 ) -> EnterpriseContact:
     """Add a contact. The first contact of an enterprise becomes its main contact; there is only one."""
+    access.require(actor, Action.ENTERPRISE_EDIT, enterprise)
     return _add_contact(
         actor=actor,
         enterprise=enterprise,
@@ -543,6 +569,7 @@ def _update_contact(*, actor, contact: EnterpriseContact, values: dict[str, Any]
 @transaction.atomic
 def update_contact(*, actor, contact: EnterpriseContact, **values) -> dict[str, tuple[Any, Any]]:
     """Change a contact; ``is_primary=True`` makes it the main contact (the previous one stops being main)."""
+    access.require(actor, Action.ENTERPRISE_EDIT, contact.enterprise)
     return _update_contact(actor=actor, contact=contact, values=values)
 
 
@@ -554,6 +581,7 @@ def remove_contact(*, actor, contact: EnterpriseContact) -> None:
     contact card of the enterprise is theirs, the role ends too: the person no longer speaks for it.
     """
     enterprise = contact.enterprise
+    access.require(actor, Action.ENTERPRISE_EDIT, enterprise)
     was_primary = contact.is_primary
     name = contact.name
     login_id = contact.user_id
@@ -629,22 +657,26 @@ def move_in(
     floor: Floor | None = None,
     unit_number: str = "",
 ) -> Occupancy:
-    """The enterprise moves into ``unit`` (or into unit ``unit_number`` of ``floor``, created if new)."""
+    """The enterprise moves into ``unit`` (or into unit ``unit_number`` of ``floor``, created if new).
+    ``actor`` needs OCCUPANCY_MANAGE on the building moved into."""
+    if unit is None and floor is None:
+        raise ValidationError({"floor": _("Choose the floor.")})
+    if not access.can(actor, Action.OCCUPANCY_MANAGE, (unit.floor if unit is not None else floor).building):
+        raise PermissionDenied(Action.OCCUPANCY_MANAGE)
     started_on = _check_move_date(started_on, "started_on")
     if unit is None:
-        if floor is None:
-            raise ValidationError({"floor": _("Choose the floor.")})
-        unit, _created = find_or_create_unit(actor=actor, floor=floor, number=unit_number)
+        unit, _created = _find_or_create_unit(actor=actor, floor=floor, number=unit_number)
     return _move_in(actor=actor, enterprise=enterprise, unit=unit, started_on=started_on)
 
 
 @transaction.atomic
 def move_out(*, actor, occupancy: Occupancy, ended_on: datetime.date | None) -> Occupancy:
     """The enterprise leaves the unit on ``ended_on``; the occupancy is kept as history."""
-    ended_on = _check_move_date(ended_on, "ended_on")
     occupancy = Occupancy.objects.select_for_update().select_related("unit__floor__building", "enterprise").get(
         pk=occupancy.pk
     )
+    access.require(actor, Action.OCCUPANCY_MANAGE, occupancy.unit.floor.building)
+    ended_on = _check_move_date(ended_on, "ended_on")
     if occupancy.ended_on is not None:
         raise ValidationError(
             {

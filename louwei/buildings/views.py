@@ -164,7 +164,7 @@ def enterprise_create(request, code):
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         try:
-            enterprise = services.create_enterprise(actor=request.user, **data)
+            enterprise = services.create_enterprise(actor=request.user, building=building, **data)
         except ValidationError as exc:
             apply_validation_error(form, exc)
         else:

@@ -1,6 +1,7 @@
 """State changes of the service centre (党群服务中心) and its facilities.
 
-Keyword-only ``actor``, one transaction, one audit event per change, translated ``ValidationError``.
+Keyword-only ``actor``, asked about first (BUILDING_EDIT on the centre's building, ``PermissionDenied``
+otherwise), one transaction, one audit event per change, translated ``ValidationError``.
 Bookings and activities will come here in later issues.
 """
 
@@ -12,6 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from louwei import access
+from louwei.access import Action
 from louwei.core.audit import record
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_phone
@@ -56,6 +59,7 @@ def _validate_centre(centre: ServiceCentre) -> None:
 def set_up_centre(*, actor, building, floor, name: str, opening_hours: str = "", phone: str = "",
                   on_site_services: str = "") -> ServiceCentre:
     """Create the building's service centre (a building has at most one)."""
+    access.require(actor, Action.BUILDING_EDIT, building)
     if ServiceCentre.objects.filter(building=building).exists():
         raise ValidationError(_("%(building)s already has a service centre.") % {"building": building})
     values = _clean_centre(
@@ -70,6 +74,7 @@ def set_up_centre(*, actor, building, floor, name: str, opening_hours: str = "",
 
 @transaction.atomic
 def update_centre(*, actor, centre: ServiceCentre, **values) -> dict[str, Any]:
+    access.require(actor, Action.BUILDING_EDIT, centre.building)
     unknown = set(values) - set(CENTRE_FIELDS)
     if unknown:
         raise TypeError(f"update_centre() got unexpected fields {sorted(unknown)}")
@@ -115,6 +120,7 @@ def _validate_facility(facility: Facility) -> None:
 @transaction.atomic
 def add_facility(*, actor, centre: ServiceCentre, name: str, kind: str = FacilityKind.OTHER, capacity=None,
                  description: str = "", is_active: bool = True) -> Facility:
+    access.require(actor, Action.BUILDING_EDIT, centre.building)
     values = _clean_facility(
         {"name": name, "kind": kind, "capacity": capacity, "description": description, "is_active": is_active}
     )
@@ -128,6 +134,7 @@ def add_facility(*, actor, centre: ServiceCentre, name: str, kind: str = Facilit
 @transaction.atomic
 def update_facility(*, actor, facility: Facility, **values) -> dict[str, Any]:
     """Change a facility; ``is_active=False`` takes it out of use (kept for its history)."""
+    access.require(actor, Action.BUILDING_EDIT, facility.centre.building)
     unknown = set(values) - set(FACILITY_FIELDS)
     if unknown:
         raise TypeError(f"update_facility() got unexpected fields {sorted(unknown)}")

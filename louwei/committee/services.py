@@ -1,6 +1,7 @@
 """State changes of the building committee: committees, terms (届) and floor-leader appointments.
 
-One function per user action; each takes a keyword-only ``actor``, runs in one transaction and writes
+One function per user action; each takes a keyword-only ``actor``, asks ``louwei.access`` for
+COMMITTEE_MANAGE on the building first (``PermissionDenied``), runs in one transaction and writes
 one audit event per change. Bad input raises ``ValidationError`` with a translated message.
 
 Appointing a floor leader grants the person an ``accounts.Role`` of kind ``floor_leader`` on the floor
@@ -20,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from louwei import access
+from louwei.access import Action
 from louwei.accounts import services as accounts_services
 from louwei.accounts.models import Role, RoleKind, User
 from louwei.accounts.queries import find_person  # noqa: F401  (the appointment pages find people here)
@@ -48,6 +50,7 @@ def ensure_committee(
 ) -> BuildingCommittee:
     """The building's committee, created if missing; ``name``, ``founded_on`` and ``phone`` are updated
     when given (``phone=""`` clears the committee's phone)."""
+    access.require(actor, Action.COMMITTEE_MANAGE, building)
     if phone:
         phone = normalise_phone(phone)
         validate_phone(phone)
@@ -85,6 +88,7 @@ def default_committee_name(building: Building) -> str:
 @transaction.atomic
 def create_term(*, actor, committee: BuildingCommittee, number: int, started_on, ended_on=None) -> Term:
     """Open term ``number`` of the committee. A term still open that began earlier ends when this one starts."""
+    access.require(actor, Action.COMMITTEE_MANAGE, committee.building)
     if number is None or number < 1:
         raise ValidationError(_("A term number is 1 or more."), code="term_number")
     if started_on is None:
@@ -120,6 +124,7 @@ def open_term(*, actor, building: Building, started_on, ended_on=None, number: i
 
     ``number`` is only given when a committee that already had terms before Louwei starts with, say, its
     third one."""
+    access.require(actor, Action.COMMITTEE_MANAGE, building)
     committee = ensure_committee(actor=actor, building=building)  # locks the committee: numbers do not clash
     if number is None:
         number = next_term_number(list(Term.objects.filter(committee=committee)))
@@ -212,6 +217,7 @@ def appoint_floor_leader(
 
     Refused (``ValidationError``) when the floor already has a serving leader."""
     building = floor.building
+    access.require(actor, Action.COMMITTEE_MANAGE, building)
     if term.committee.building_id != building.pk:
         raise ValidationError(_("The term belongs to another building's committee."), code="term_building")
     if method not in AppointmentMethod.values:
@@ -242,7 +248,7 @@ def appoint_floor_leader(
             code="floor_has_leader",
         )
     if new_person is not None:
-        user = create_person(actor=actor, name=new_person.name, phone=new_person.phone)
+        user = create_person(actor=actor, name=new_person.name, phone=new_person.phone, where=floor)
         phone = _clean_public_phone(public_phone, user)
 
     role = (
@@ -279,8 +285,10 @@ def end_floor_leader(*, actor, leader: FloorLeader, ended_on, reason: str = "") 
     """End a serving appointment on ``ended_on`` (not in the future); the floor-leader role ends with it."""
     given = leader
     leader = (
-        FloorLeader.objects.select_for_update(of=("self",)).select_related("role", "user", "floor").get(pk=leader.pk)
+        FloorLeader.objects.select_for_update(of=("self",)).select_related("role", "user", "floor__building")
+        .get(pk=leader.pk)
     )
+    access.require(actor, Action.COMMITTEE_MANAGE, leader.floor.building)
     if not leader.is_serving:
         raise ValidationError(_("This appointment has already ended."), code="already_ended")
     if ended_on is None:
@@ -314,6 +322,7 @@ def replace_floor_leader(
 ) -> FloorLeader:
     """End ``leader`` on ``started_on`` and appoint ``user`` (or ``new_person``, created here) from that day,
     in one transaction."""
+    access.require(actor, Action.COMMITTEE_MANAGE, leader.floor.building)
     _check_start(started_on)
     if started_on < leader.started_on:
         raise ValidationError(
@@ -336,6 +345,7 @@ def update_floor_leader(
     leader = (
         FloorLeader.objects.select_for_update(of=("self",)).select_related("floor__building", "user").get(pk=leader.pk)
     )
+    access.require(actor, Action.COMMITTEE_MANAGE, leader.floor.building)
     if not leader.is_serving:
         raise ValidationError(_("This appointment has already ended."), code="already_ended")
     changes: dict = {}

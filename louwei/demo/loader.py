@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
+from louwei import access
 from louwei.accounts.models import SCOPE_OF_ROLE, Role, RoleKind, User
 from louwei.buildings.models import (
     Building,
@@ -131,7 +132,8 @@ class _Loader:
 
         before = Notice.objects.count()
         secretary = User.objects.filter(username="secretary").first()
-        load_demo_notices(building, district, actor=secretary)
+        district_staff = User.objects.filter(username="district").first()
+        load_demo_notices(building, district, actor=secretary or self.actor, district_actor=district_staff or self.actor)
         self.created["notices"] += Notice.objects.count() - before
 
     def load_cases(self, generated, building: Building, district: PartyCommittee, enterprises) -> None:
@@ -240,7 +242,7 @@ class _Loader:
                 EnterpriseContact.objects.filter(enterprise=scope, is_primary=True, user__isnull=True).update(user=user)
 
 
-def load_demo(*, actor=None, now=None) -> LoadResult:
+def load_demo(*, actor=access.SYSTEM, now=None) -> LoadResult:
     """Create whatever part of the demo building is missing; return what was created. The demo
     cases lead up to ``now`` (default: the moment of loading)."""
     with transaction.atomic():

@@ -26,7 +26,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -280,16 +280,15 @@ def save_year(*, actor, year, days_off: str, working_days: str = "", notice: str
     """Enter or correct ``year`` (its days off, make-up working days and the notice's reference).
 
     ``actor`` a person who may (CALENDAR_MANAGE, nationwide: district staff, superusers), or
-    ``None``: a server operator at the shell (the ``calendar_year`` command without ``--user``).
+    ``access.SYSTEM``: a server operator at the shell (the ``calendar_year`` command without ``--user``).
     The year's days are replaced as a whole. Returns the saved year."""
-    if actor is not None and not access.can_nationwide(actor, Action.CALENDAR_MANAGE):
-        raise PermissionDenied(Action.CALENDAR_MANAGE)
+    access.require_nationwide(actor, Action.CALENDAR_MANAGE)
     plan = plan_year(year=year, days_off=days_off, working_days=working_days, notice=notice)
     calendar, created = _locked_year(plan.year)
     before = {(day, kind) for day, kind in calendar.days.values_list("day", "kind")}
     after = {(day, DayKind.OFF) for day, _name in plan.off} | {(day, DayKind.WORK) for day, _name in plan.work}
     calendar.notice = plan.notice
-    calendar.entered_by = actor
+    calendar.entered_by = actor if getattr(actor, "is_authenticated", False) else None
     calendar.entered_at = timezone.now()
     calendar.save()
     calendar.days.all().delete()

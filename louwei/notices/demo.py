@@ -11,6 +11,7 @@ import datetime
 
 from django.utils import timezone
 
+from louwei import access
 from louwei.accounts.models import Role, RoleKind
 from louwei.buildings.models import Industry
 
@@ -52,8 +53,9 @@ DEMO = [
 ]
 
 
-def load_demo_notices(building, district, actor=None) -> list[Notice]:
-    """Make and publish the demo notices (once); returns them."""
+def load_demo_notices(building, district, actor=access.SYSTEM, district_actor=None) -> list[Notice]:
+    """Make and publish the demo notices (once); returns them. ``actor`` writes the building's
+    notices, ``district_actor`` (default ``actor``) the district's: each must be allowed to."""
     made = []
     floors = {f.number: f for f in building.floors.all()}
     for spec in DEMO:
@@ -67,12 +69,14 @@ def load_demo_notices(building, district, actor=None) -> list[Notice]:
         if spec["where"] == "district":
             scope = district
             audience.setdefault("buildings", [building])
+            writer = district_actor or actor
         else:
             scope = building
+            writer = actor
         fields = {k: spec[k] for k in ("kind", "body", "issuing_body", "document_number", "topic", "effective_on",
                                        "expires_on") if k in spec}
-        notice = services.create_draft(actor=actor, scope=scope, title=spec["title"], audience=audience, **fields)
-        notice = services.publish(actor=actor, notice=notice, now=timezone.now())
+        notice = services.create_draft(actor=writer, scope=scope, title=spec["title"], audience=audience, **fields)
+        notice = services.publish(actor=writer, notice=notice, now=timezone.now())
         if spec["read"]:
             _read_by_demo_people(notice)
         made.append(notice)

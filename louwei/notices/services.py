@@ -2,10 +2,11 @@
 attachments, read receipts, relays by floor leaders and reminders.
 
 One function per user action; each takes a keyword-only ``actor``, runs in one transaction and writes
-one audit event. Bad input raises ``ValidationError`` with a translated message. The pages ask
-``louwei.notices.permissions`` (later ``louwei.access``) before calling the staff actions; the
-person-bound actions (``mark_read``, ``record_relay``, ``remind_unread``) check their actor here too,
-since the API calls them as well.
+one audit event. Bad input raises ``ValidationError`` with a translated message. Each asks
+``louwei.notices.permissions`` (which puts the question to ``louwei.access``) before it changes
+anything, whoever calls it (a page, the API, the scheduler with ``access.SYSTEM``): NOTICE_WRITE on
+the notice's building or district for the staff actions (:func:`_require_write`), a receiving
+enterprise's person for ``mark_read``, the floor's leader for ``record_relay``.
 
 Publication resolves the audience in bulk: one ``INSERT ... SELECT`` of the deliveries from
 :func:`louwei.notices.queries.audience_queryset`, so its query count does not grow with the audience.
@@ -176,6 +177,12 @@ def spec_for(scope, audience: dict) -> AudienceSpec:
     )
 
 
+def _require_write(actor, notice: Notice) -> None:
+    """NOTICE_WRITE on the notice's building or district, else ``PermissionDenied``."""
+    if not permissions.may_write_notice(actor, notice):
+        raise PermissionDenied(Action.NOTICE_WRITE)
+
+
 def _send_on_commit(signal, notice) -> None:
     transaction.on_commit(lambda: signal.send(sender=Notice, notice=notice))
 
@@ -194,6 +201,8 @@ def create_draft(*, actor, scope: Building | PartyCommittee, title: str, audienc
         owner = {"party_committee": scope, "building": None}
     else:
         raise TypeError("a notice belongs to a building or a district")
+    if not permissions.may_write(actor, scope):
+        raise PermissionDenied(Action.NOTICE_WRITE)
     cleaned = _clean_text({"title": title, **fields})
     notice = Notice(created_by=actor if getattr(actor, "is_authenticated", False) else None, **owner, **cleaned)
     _check_dates(notice)
@@ -211,6 +220,7 @@ def update(*, actor, notice: Notice, audience: dict | None = None, **fields) -> 
     """Change a notice's text (any time before withdrawal) and its audience (only before publication).
     The field history is kept by django-simple-history; the audit record names the changed fields."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _require_write(actor, notice)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise ValidationError(_("A withdrawn notice cannot be changed."))
     cleaned = _clean_text(fields)
@@ -255,6 +265,7 @@ def schedule(*, actor, notice: Notice, publish_at) -> Notice:
     """Publish the draft at ``publish_at`` (in the future); the periodic job ``notices.publish_due``
     publishes it then."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _require_write(actor, notice)
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
         raise _moved_on(notice, _("Only a draft can be scheduled."))
     if publish_at is None or publish_at <= timezone.now():
@@ -269,6 +280,7 @@ def schedule(*, actor, notice: Notice, publish_at) -> Notice:
 @transaction.atomic
 def unschedule(*, actor, notice: Notice) -> Notice:
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _require_write(actor, notice)
     if notice.status != NoticeStatus.SCHEDULED:
         raise _moved_on(notice, _("This notice is not scheduled."))
     notice.status = NoticeStatus.DRAFT
@@ -339,6 +351,7 @@ def publish(*, actor, notice: Notice, now=None) -> Notice:
     notifications go out. A constant number of queries, whatever the audience."""
     now = now or timezone.now()
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _require_write(actor, notice)
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
         raise _moved_on(notice, _("Only a draft or a scheduled notice can be published."))
     rule, _created = AudienceRule.objects.get_or_create(notice=notice)
@@ -360,7 +373,7 @@ def publish_due(now=None) -> list[int]:
     for pk in Notice.objects.filter(status=NoticeStatus.SCHEDULED, publish_at__lte=now).values_list("pk", flat=True):
         notice = Notice.objects.get(pk=pk)
         try:
-            publish(actor=None, notice=notice, now=now)
+            publish(actor=access.SYSTEM, notice=notice, now=now)
         except ValidationError:
             continue  # published or withdrawn meanwhile
         published.append(pk)
@@ -372,6 +385,7 @@ def withdraw(*, actor, notice: Notice, reason: str = "") -> Notice:
     """Withdraw a published notice: it stays on record with its deliveries, enterprises no longer see it,
     staff see it as withdrawn."""
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _require_write(actor, notice)
     if notice.status != NoticeStatus.PUBLISHED:
         raise _moved_on(notice, _("Only a published notice can be withdrawn."))
     notice.status = NoticeStatus.WITHDRAWN
@@ -386,6 +400,7 @@ def withdraw(*, actor, notice: Notice, reason: str = "") -> Notice:
 @transaction.atomic
 def delete_draft(*, actor, notice: Notice) -> None:
     notice = Notice.objects.select_for_update().get(pk=notice.pk)
+    _require_write(actor, notice)
     if notice.status not in (NoticeStatus.DRAFT, NoticeStatus.SCHEDULED):
         raise ValidationError(_("Only a draft can be deleted; withdraw a published notice instead."))
     record(actor, "notice.deleted", notice, title=notice.title)
@@ -464,6 +479,7 @@ def check_attachment(upload) -> tuple[str, str]:
 
 @transaction.atomic
 def add_attachment(*, actor, notice: Notice, upload) -> Attachment:
+    _require_write(actor, notice)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise ValidationError(_("A withdrawn notice cannot be changed."))
     name, content_type = check_attachment(upload)
@@ -483,6 +499,7 @@ def add_attachment(*, actor, notice: Notice, upload) -> Attachment:
 @transaction.atomic
 def remove_attachment(*, actor, attachment: Attachment) -> None:
     notice = attachment.notice
+    _require_write(actor, notice)
     if notice.status == NoticeStatus.WITHDRAWN:
         raise ValidationError(_("A withdrawn notice cannot be changed."))
     record(actor, "notice.attachment_removed", notice, name=attachment.name)

@@ -27,6 +27,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from louwei import access
 from louwei.core import audit
 
 from . import events
@@ -178,6 +179,7 @@ def mark_read(*, actor, message_id: int) -> bool:
     """Mark one of the actor's inbox messages read. False when it was not theirs or already read.
 
     Reading one's own inbox is not audited: it changes nothing anybody else sees."""
+    access.require_signed_in(actor)
     return bool(
         Message.objects.filter(pk=message_id, user=actor, channel=Channel.INBOX, read_at__isnull=True)
         .update(read_at=timezone.now())
@@ -186,6 +188,7 @@ def mark_read(*, actor, message_id: int) -> bool:
 
 def mark_all_read(*, actor) -> int:
     """Mark all the actor's unread inbox messages read; how many."""
+    access.require_signed_in(actor)
     return Message.objects.filter(user=actor, channel=Channel.INBOX, read_at__isnull=True).update(
         read_at=timezone.now()
     )
@@ -206,6 +209,7 @@ def save_preferences(*, actor, choices: dict[tuple[str, str], bool], quiet_start
 
     Only choices that differ from the event's default are stored, so a later change of a default
     reaches everybody who never chose."""
+    access.require_signed_in(actor)
     if (quiet_start is None) != (quiet_end is None):
         raise ValidationError(_("Give both the start and the end of the quiet hours, or neither."))
     if quiet_start is not None and quiet_start == quiet_end:
@@ -251,10 +255,7 @@ def enabled_channels(user) -> dict[tuple[str, str], bool]:
 
 
 def _require_building_edit(actor, building) -> None:
-    from louwei.access import Action, can
-
-    if not can(actor, Action.BUILDING_EDIT, building):
-        raise PermissionDenied
+    access.require(actor, access.Action.BUILDING_EDIT, building)
 
 
 @transaction.atomic

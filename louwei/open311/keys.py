@@ -3,7 +3,7 @@ the key is shown once, when issued; only its SHA-256 is kept, and a presented ke
 
 Who may issue and revoke: a superuser (keys for every district, or limited to one), and district staff
 (``Action.CASE_CONFIGURE`` on the district), whose keys are always limited to their district.
-``actor=None`` is the server operator (the ``open311_key`` command).
+``actor=access.SYSTEM`` is the server operator (the ``open311_key`` command).
 """
 
 from __future__ import annotations
@@ -51,10 +51,8 @@ def may_manage_keys(user) -> bool:
 
 def may_manage(user, party_committee: PartyCommittee | None) -> bool:
     """May ``user`` issue or revoke a key limited to ``party_committee`` (None: a key for every district)?"""
-    if user is None:
-        return True  # the server operator, through the management command
     if party_committee is None:
-        return bool(getattr(user, "is_superuser", False)) and user.is_active
+        return access.is_administrator(user)  # a superuser, or the server operator (``access.SYSTEM``)
     return access.can(user, Action.CASE_CONFIGURE, party_committee)
 
 
@@ -85,7 +83,7 @@ def issue_key(*, actor, name: str, party_committee: PartyCommittee | None = None
     secret = new_secret()
     key = ClientKey.objects.create(
         name=name, prefix=prefix_of(secret), key_hash=hash_secret(secret), party_committee=party_committee,
-        created_by=actor if actor is not None and actor.is_authenticated else None,
+        created_by=actor if getattr(actor, "is_authenticated", False) else None,
     )
     record(actor, "open311_key.issue", key, name=name, prefix=key.prefix,
            district=party_committee.code if party_committee else "")

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from louwei.access import SYSTEM
 from louwei.cases import services as cases
 from louwei.committee import services as committee
 from louwei.notices import services as notices
@@ -27,10 +28,10 @@ def stored_names():
     building = BuildingFactory()
     floor = FloorFactory(building=building, number=6)
     leader = FloorLeaderFactory(floor=floor)
-    leader = committee.update_floor_leader(actor=None, leader=leader, photo=jpeg())
-    notice = notices.create_draft(actor=None, scope=building, title="第6层通知")
+    leader = committee.update_floor_leader(actor=SYSTEM, leader=leader, photo=jpeg())
+    notice = notices.create_draft(actor=SYSTEM, scope=building, title="第6层通知")
     attachment = notices.add_attachment(
-        actor=None, notice=notice, upload=SimpleUploadedFile("通知.pdf", b"%PDF-1.4\n%%EOF\n")
+        actor=SYSTEM, notice=notice, upload=SimpleUploadedFile("通知.pdf", b"%PDF-1.4\n%%EOF\n")
     )
     case = cases.raise_case(actor=UserFactory(), floor=floor, category=category("repairs"), channel="app",
                             description="六楼走廊的灯坏了。", photos=[jpeg()]).case

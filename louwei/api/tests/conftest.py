@@ -6,6 +6,7 @@ import pytest
 from django.utils import translation
 from rest_framework.test import APIClient
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
 from louwei.api.services import create_token
 from louwei.buildings.models import Industry
@@ -88,7 +89,7 @@ def people(site):
 
 def bearer_client(user, name="test") -> APIClient:
     client = APIClient()
-    secret = create_token(actor=None, user=user, name=name).secret
+    secret = create_token(actor=SYSTEM, user=user, name=name).secret
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en")
     return client
 

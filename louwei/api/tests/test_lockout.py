@@ -9,6 +9,7 @@ import pytest
 from freezegun import freeze_time
 from rest_framework.test import APIClient
 
+from louwei.access import SYSTEM
 from louwei.api.services import create_token
 from louwei.core.models import AuditEvent
 
@@ -24,7 +25,7 @@ def get(header: str, address: str = "10.0.0.7", **extra):
 
 @pytest.fixture
 def valid(people):
-    return "Bearer " + create_token(actor=None, user=people["secretary_a"]).secret
+    return "Bearer " + create_token(actor=SYSTEM, user=people["secretary_a"]).secret
 
 
 @freeze_time("2026-11-29 10:00:00")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from louwei.access import SYSTEM
 from louwei.buildings.models import Building, Enterprise, Floor
 
 BUILDINGS = "/api/v1/buildings/"
@@ -190,7 +191,7 @@ def test_a_floor_leaders_photo_is_the_address_of_the_checked_view(api_as, anon, 
     image = io.BytesIO()
     Image.new("RGB", (60, 80), "grey").save(image, "JPEG")
     upload = SimpleUploadedFile("p.jpg", image.getvalue())
-    leader = update_floor_leader(actor=None, leader=site.a_leaders[1], photo=upload)
+    leader = update_floor_leader(actor=SYSTEM, leader=site.a_leaders[1], photo=upload)
     photo = api_as("secretary_a").get(f"{LEADERS}{leader.pk}/").json()["photo"]
     assert photo == "http://testserver" + leader.photo_url and "/media/" not in photo
     assert anon.get(photo).status_code == 200  # public while the leader serves
@@ -205,7 +206,7 @@ def test_floor_leader_fields_and_only_serving(api_as, site):
     assert row["name"] == leader.user.name and row["public_phone"] == leader.public_phone
     assert row["enterprise"] == {"id": leader.enterprise.pk, "name": leader.enterprise.name}
     assert row["term"] == 1 and row["appointment_method"] == "assigned" and row["photo"] is None
-    end_floor_leader(actor=None, leader=leader, ended_on=leader.started_on)
+    end_floor_leader(actor=SYSTEM, leader=leader, ended_on=leader.started_on)
     assert ids(api_as("secretary_a").get(LEADERS)) == [site.a_leaders[2].pk]
     assert api_as("secretary_a").get(f"{LEADERS}{leader.pk}/").status_code == 404
     assert api_as("secretary_a").get(f"{LEADERS}{site.b_leader.pk}/").status_code == 404

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from louwei.access import SYSTEM
 from louwei.api.models import ApiToken
 from louwei.api.services import create_token, revoke_token
 from louwei.api.tokens import hash_secret
@@ -81,20 +82,20 @@ def test_anonymous_gets_401_with_the_bearer_challenge(anon, site):
     ],
 )
 def test_bad_tokens_get_401(people, header):
-    create_token(actor=None, user=people["secretary_a"])
+    create_token(actor=SYSTEM, user=people["secretary_a"])
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=header)
     assert client.get(URL).status_code == 401
 
 
 def test_a_token_with_the_right_prefix_but_wrong_rest_is_refused(people):
-    secret = create_token(actor=None, user=people["secretary_a"]).secret
+    secret = create_token(actor=SYSTEM, user=people["secretary_a"]).secret
     forged = secret[:8] + ("A" if secret[8] != "A" else "B") + secret[9:]
     assert bearer(forged).get(URL).status_code == 401
 
 
 def test_revoked_token_gets_401(people):
-    issued = create_token(actor=None, user=people["secretary_a"])
+    issued = create_token(actor=SYSTEM, user=people["secretary_a"])
     client = bearer(issued.secret)
     assert client.get(URL).status_code == 200
     revoke_token(actor=people["secretary_a"], token=issued.token)
@@ -103,7 +104,7 @@ def test_revoked_token_gets_401(people):
 
 
 def test_revoke_command(people):
-    issued = create_token(actor=None, user=people["secretary_a"])
+    issued = create_token(actor=SYSTEM, user=people["secretary_a"])
     out = io.StringIO()
     call_command("revoke_api_token", "secretary_a", issued.token.prefix, stdout=out)
     assert issued.token.prefix in out.getvalue()
@@ -114,14 +115,14 @@ def test_revoke_command(people):
 
 def test_inactive_person_gets_401(people):
     user = people["secretary_a"]
-    client = bearer(create_token(actor=None, user=user).secret)
+    client = bearer(create_token(actor=SYSTEM, user=user).secret)
     user.is_active = False
     user.save()
     assert client.get(URL).status_code == 401
 
 
 def test_last_used_is_written_at_most_once_a_minute(people, django_assert_num_queries):
-    issued = create_token(actor=None, user=people["secretary_a"])
+    issued = create_token(actor=SYSTEM, user=people["secretary_a"])
     client = bearer(issued.secret)
     assert client.get(URL).status_code == 200
     issued.token.refresh_from_db()
@@ -151,7 +152,7 @@ def test_session_writes_need_the_csrf_token(people, site):
 
 
 def test_admin_lists_and_revokes_tokens(client, people):
-    issued = create_token(actor=None, user=people["secretary_a"], name="dashboard")
+    issued = create_token(actor=SYSTEM, user=people["secretary_a"], name="dashboard")
     client.force_login(people["superuser"])
     changelist = reverse("admin:api_apitoken_changelist")
     assert issued.token.prefix in client.get(changelist).content.decode()

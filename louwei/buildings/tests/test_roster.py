@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from openpyxl import load_workbook
 
+from louwei.access import SYSTEM
 from louwei.buildings import roster
 from louwei.buildings.models import Enterprise, EnterpriseContact, Industry, Occupancy, PartyOrganisation, Unit
 from louwei.buildings.roster import COLUMNS, import_roster
@@ -21,7 +22,7 @@ COL = {column.key: index for index, column in enumerate(COLUMNS)}
 
 
 def run(building, data, **kwargs):
-    return import_roster(actor=None, building=building, source=data, **kwargs)
+    return import_roster(actor=SYSTEM, building=building, source=data, **kwargs)
 
 
 def state():
@@ -360,14 +361,14 @@ def test_an_empty_template_imports_nothing(building):
 def test_export_then_import_changes_nothing(building, ent5, ent2, other_building, floor5):
     from louwei.buildings import services
 
-    services.update_enterprise(actor=None, enterprise=ent2, party_organisation="own_branch", employee_count=0,
+    services.update_enterprise(actor=SYSTEM, enterprise=ent2, party_organisation="own_branch", employee_count=0,
                                party_member_count=0)
-    services.add_contact(actor=None, enterprise=ent2, name="王五", email="w@example.com")
-    services.add_contact(actor=None, enterprise=ent5, name="备用联系人", phone="0537-1234567")
-    services.move_in(actor=None, enterprise=ent5, floor=floor5, unit_number="05-99",
+    services.add_contact(actor=SYSTEM, enterprise=ent2, name="王五", email="w@example.com")
+    services.add_contact(actor=SYSTEM, enterprise=ent5, name="备用联系人", phone="0537-1234567")
+    services.move_in(actor=SYSTEM, enterprise=ent5, floor=floor5, unit_number="05-99",
                      started_on=datetime.date(2020, 1, 2))
-    basement = services.create_floor(actor=None, building=building, number=-1)
-    services.move_in(actor=None, enterprise=ent2, floor=basement, unit_number="B101",
+    basement = services.create_floor(actor=SYSTEM, building=building, number=-1)
+    services.move_in(actor=SYSTEM, enterprise=ent2, floor=basement, unit_number="B101",
                      started_on=datetime.date(2019, 5, 6))
     data = roster.export_workbook(building)
     sheet = load_workbook(io.BytesIO(data))[roster.SHEET_DATA]
@@ -607,7 +608,7 @@ def test_the_queries_do_not_grow_with_the_rows(building, secretary, count, djang
     go in batches of 50 to 300 rows: 26, 42 and 11 queries at 200 rows."""
     from louwei.notices import services as notices
 
-    notices.publish(actor=None, notice=notices.create_draft(actor=None, scope=building, title="通知", body="请配合。"))
+    notices.publish(actor=SYSTEM, notice=notices.create_draft(actor=SYSTEM, scope=building, title="通知", body="请配合。"))
     data = make_workbook([row(n, uscc=make_uscc(10_000 + n)) for n in range(count)])
     for options in ({"dry_run": True}, {}, {}):
         with django_assert_max_num_queries(45), django_capture_on_commit_callbacks(execute=True):

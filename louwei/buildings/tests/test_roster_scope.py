@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
 from louwei.buildings import roster
 from louwei.buildings.models import Enterprise, Occupancy
@@ -65,7 +66,7 @@ def test_a_former_tenant_of_the_building_may_be_moved_back(building, secretary, 
     from louwei.buildings import services
 
     former = enterprise_on(floor5, name="曾入驻有限公司")
-    services.move_out(actor=None, occupancy=former.occupancies.get(), ended_on=former.occupancies.get().started_on)
+    services.move_out(actor=SYSTEM, occupancy=former.occupancies.get(), ended_on=former.occupancies.get().started_on)
     report = import_roster(actor=secretary, building=building,
                            source=make_workbook([row(1, uscc=former.uscc, name=former.name)]))
     assert report.written and report.updated == 1
@@ -106,7 +107,7 @@ def test_the_service_asks_whether_the_actor_may_import(request, building, other_
 
 
 def test_the_server_operator_has_no_limit(building, elsewhere):
-    report = import_roster(actor=None, building=building, source=make_workbook([elsewhere_row(elsewhere)]))
+    report = import_roster(actor=SYSTEM, building=building, source=make_workbook([elsewhere_row(elsewhere)]))
     assert report.written and report.updated == 1
     elsewhere.refresh_from_db()
     assert elsewhere.employee_count == 99

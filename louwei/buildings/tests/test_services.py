@@ -6,6 +6,8 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from louwei import access
+from louwei.access import SYSTEM, Action
 from louwei.buildings import services
 from louwei.buildings.models import Enterprise, EnterpriseContact, Occupancy, PartyOrganisation, Unit
 from louwei.core.audit import history_of
@@ -24,8 +26,10 @@ def new_enterprise(secretary, floor=None, **kwargs):
     values = {"name": "新入驻有限公司", "uscc": make_uscc(777), "industry": "J", "employee_count": 40,
               "party_member_count": 5}
     values.update(kwargs)
+    # Registered from the secretary's building's page when no floor is given (the service asks access).
+    building = None if floor else access.buildings(secretary, Action.ENTERPRISE_CREATE).first()
     return services.create_enterprise(actor=secretary, floor=floor, unit_number="0508" if floor else "",
-                                      moved_in_on=TODAY if floor else None, **values)
+                                      moved_in_on=TODAY if floor else None, building=building, **values)
 
 
 class TestCreateEnterprise:
@@ -342,7 +346,7 @@ def test_a_move_in_announces_itself_after_commit():
     occupancy_started.connect(receiver)
     try:
         enterprise, unit = EnterpriseFactory(), UnitFactory()
-        occupancy = registry.move_in(actor=None, enterprise=enterprise, unit=unit, started_on=timezone.localdate())
+        occupancy = registry.move_in(actor=SYSTEM, enterprise=enterprise, unit=unit, started_on=timezone.localdate())
     finally:
         occupancy_started.disconnect(receiver)
     assert heard == [occupancy]

@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
+from louwei.access import SYSTEM
 from louwei.buildings import services
 from louwei.buildings.models import Enterprise
 from louwei.core.validators import normalise_uscc, uscc_check_character, validate_uscc
@@ -51,7 +52,7 @@ def test_lower_case_full_width_and_spaces_are_normalised():
 @pytest.mark.django_db
 def test_the_registry_stores_the_normalised_code(building):
     enterprise = services.create_enterprise(
-        actor=None, name="小写代码有限公司", uscc="９１３５０１００m000100y43", industry="i"
+        actor=SYSTEM, name="小写代码有限公司", uscc="９１３５０１００m000100y43", industry="i"
     )
     enterprise.refresh_from_db()
     assert enterprise.uscc == "91350100M000100Y43"
@@ -62,6 +63,6 @@ def test_the_registry_stores_the_normalised_code(building):
 @pytest.mark.django_db
 def test_the_registry_refuses_a_wrong_check_character(building):
     with pytest.raises(ValidationError) as info:
-        services.create_enterprise(actor=None, name="错码有限公司", uscc="91350100M000100Y44", industry="I")
+        services.create_enterprise(actor=SYSTEM, name="错码有限公司", uscc="91350100M000100Y44", industry="I")
     assert "uscc" in info.value.message_dict
     assert not Enterprise.objects.exists()

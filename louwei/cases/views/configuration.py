@@ -245,7 +245,8 @@ def member_add(request, pk):
         try:
             with transaction.atomic():
                 user = member_form.person_obj or accounts_services.create_person(
-                    actor=request.user, name=data["new_name"], phone=data["new_phone"])
+                    actor=request.user, name=data["new_name"], phone=data["new_phone"],
+                    where=handler.building or handler.party_committee)
                 member = services.add_handler_member(actor=request.user, handler=handler, user=user,
                                                      is_manager=data["is_manager"])
         except ValidationError as error:

@@ -6,6 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
 from louwei.centre.models import ServiceCentre
 from louwei.committee import services
@@ -46,8 +47,8 @@ class Tower:
         self.building = BuildingFactory(**kwargs)
         self.floors = [FloorFactory(building=self.building, number=n) for n in range(1, floors + 1)]
         self.enterprises = {f.number: [enterprise_on(f) for _ in range(enterprises_per_floor)] for f in self.floors}
-        self.committee = services.ensure_committee(actor=None, building=self.building, phone="0537-2345678")
-        self.term = services.create_term(actor=None, committee=self.committee, number=1, started_on=START)
+        self.committee = services.ensure_committee(actor=SYSTEM, building=self.building, phone="0537-2345678")
+        self.term = services.create_term(actor=SYSTEM, committee=self.committee, number=1, started_on=START)
         self.centre = ServiceCentre.objects.create(
             building=self.building, floor=self.floors[0], name="党群服务中心", opening_hours="周一至周五 9:00–17:30",
             phone="0537-2345679",
@@ -61,7 +62,7 @@ class Tower:
         user = user or UserFactory()
         kwargs.setdefault("enterprise", self.enterprises[floor.number][0] if self.enterprises[floor.number] else None)
         return services.appoint_floor_leader(
-            actor=None, floor=floor, user=user, term=self.term, method=kwargs.pop("method", "assigned"),
+            actor=SYSTEM, floor=floor, user=user, term=self.term, method=kwargs.pop("method", "assigned"),
             started_on=kwargs.pop("started_on", START), **kwargs,
         )
 

@@ -10,6 +10,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from louwei.access import SYSTEM
 from louwei.committee import posters, services
 from louwei.committee.models import FloorLeader
 from louwei.core.files import is_private_name
@@ -24,7 +25,7 @@ JPEG = b"\xff\xd8"
 
 
 def with_photo(tower, number=2) -> FloorLeader:
-    leader = services.update_floor_leader(actor=None, leader=tower.leaders[number], photo=upload(image_bytes()))
+    leader = services.update_floor_leader(actor=SYSTEM, leader=tower.leaders[number], photo=upload(image_bytes()))
     leader.refresh_from_db()
     return leader
 
@@ -53,7 +54,7 @@ def test_the_address_changes_with_the_photo_and_an_old_one_answers_404(client, t
     assert leader.photo_url != first
     assert client.get(first).status_code == 404
     assert client.get(leader.photo_url).status_code == 200
-    services.update_floor_leader(actor=None, leader=leader, photo=None)
+    services.update_floor_leader(actor=SYSTEM, leader=leader, photo=None)
     assert client.get(leader.photo_url).status_code == 404
     leader.refresh_from_db()
     assert leader.photo_url == ""
@@ -63,7 +64,7 @@ def test_the_address_changes_with_the_photo_and_an_old_one_answers_404(client, t
 def test_a_former_leaders_photo_is_only_for_those_who_manage_the_committee(client, tower, people):
     leader = with_photo(tower)
     url = leader.photo_url
-    services.end_floor_leader(actor=None, leader=leader, ended_on=datetime.date.today())
+    services.end_floor_leader(actor=SYSTEM, leader=leader, ended_on=datetime.date.today())
     got = who_gets(client, url, everyone(people), starts_with=JPEG)
     assert got == {
         "anonymous": 404, "district": 200, "secretary": 200, "member": 404, "property": 404, "contact": 404,

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from pypdf import PdfReader
 
+from louwei.access import SYSTEM
 from louwei import access
 from louwei.accounts.models import Role
 from louwei.buildings.models import Floor
@@ -64,7 +65,7 @@ def embedded_fonts(pdf: bytes) -> set[str]:
 @pytest.fixture
 def tower20(db):
     tower = Tower(floors=20, enterprises_per_floor=1, code="XCFZ-B")
-    services.end_floor_leader(actor=None, leader=tower.leaders[7], ended_on=timezone.localdate())
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[7], ended_on=timezone.localdate())
     return tower
 
 
@@ -102,7 +103,7 @@ def test_chinese_font_is_embedded(tower):
 
 def test_floor_poster_with_photo(tower):
     leader = tower.leaders[1]
-    services.update_floor_leader(actor=None, leader=leader, photo=upload(image_bytes()))
+    services.update_floor_leader(actor=SYSTEM, leader=leader, photo=upload(image_bytes()))
     pdf = posters.floor_poster(tower.floor(1))
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1
@@ -269,9 +270,9 @@ def test_command_refuses_unknown_building_or_floor(tower, tmp_path):
 
 def test_poster_never_shows_the_login_name(tower):
     floor = tower.floor(2)
-    services.end_floor_leader(actor=None, leader=tower.leaders[2], ended_on=datetime.date(2024, 1, 1))
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[2], ended_on=datetime.date(2024, 1, 1))
     nameless = UserFactory(name="", username="13912345678", phone="13912345678")
-    services.appoint_floor_leader(actor=None, floor=floor, user=nameless, term=tower.term, method="assigned",
+    services.appoint_floor_leader(actor=SYSTEM, floor=floor, user=nameless, term=tower.term, method="assigned",
                                   started_on=datetime.date(2024, 1, 2), public_phone="0537-2345111")
     with translation.override("zh-hans"):
         [text] = page_texts(posters.floor_poster(floor))

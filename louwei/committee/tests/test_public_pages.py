@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from louwei.access import SYSTEM
 from louwei.buildings.models import Enterprise
 from louwei.committee import services
 from louwei.testing.factories import EnterpriseContactFactory, OccupancyFactory, UnitFactory, UserFactory
@@ -20,7 +21,7 @@ def floor_url(floor):
 def test_floor_page_needs_no_login_and_shows_leader_enterprises_and_the_way_to_the_committee(client, tower):
     floor = tower.floor(2)
     leader = tower.leaders[2]
-    services.update_floor_leader(actor=None, leader=leader, photo=upload(image_bytes()))
+    services.update_floor_leader(actor=SYSTEM, leader=leader, photo=upload(image_bytes()))
     leader.refresh_from_db()
     response = client.get(floor_url(floor))
     assert response.status_code == 200
@@ -48,7 +49,7 @@ def test_floor_page_shows_no_private_data(client, tower):
                                                          phone="0537-8765432", email="hr@example.cn")
     EnterpriseContactFactory(enterprise=enterprise, name="私密联系人", phone="13700001111", email="boss@example.cn")
     # the leader shows a desk phone on the floor; their own mobile stays private
-    services.update_floor_leader(actor=None, leader=leader, public_phone="0537-2345111")
+    services.update_floor_leader(actor=SYSTEM, leader=leader, public_phone="0537-2345111")
     html = client.get(floor_url(floor)).content.decode()
     assert "0537-2345111" in html
     for private in ["私密联系人", "13700001111", "boss@example.cn", "4321", "1234", "0537-8765432", "hr@example.cn",
@@ -71,7 +72,7 @@ def test_floor_page_lists_only_current_enterprises(client, tower):
 
 def test_vacant_floor_page_says_so_and_points_to_the_committee(client, tower):
     floor = tower.floor(3)
-    services.end_floor_leader(actor=None, leader=tower.leaders[3], ended_on=timezone.localdate())
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[3], ended_on=timezone.localdate())
     html = client.get(floor_url(floor)).content.decode()
     assert "本层楼长暂缺" in html
     assert tower.leaders[3].user.name not in html
@@ -95,7 +96,7 @@ def test_unknown_codes_give_404(client, tower):
 
 
 def test_public_building_page_lists_every_floor_with_its_leader(client, tower):
-    services.end_floor_leader(actor=None, leader=tower.leaders[3], ended_on=timezone.localdate())
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[3], ended_on=timezone.localdate())
     response = client.get(reverse("committee:public_building", args=[tower.building.code]))
     assert response.status_code == 200
     html = response.content.decode()
@@ -126,9 +127,9 @@ def test_public_pages_never_show_the_login_name(client, tower):
     """Accounts made from a mobile number have it as their username: a leader without a name is shown as
     "楼长", never by the username."""
     floor = tower.floor(2)
-    services.end_floor_leader(actor=None, leader=tower.leaders[2], ended_on=datetime.date(2024, 1, 1))
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[2], ended_on=datetime.date(2024, 1, 1))
     nameless = UserFactory(name="", username="13912345678", phone="13912345678")
-    services.appoint_floor_leader(actor=None, floor=floor, user=nameless, term=tower.term, method="assigned",
+    services.appoint_floor_leader(actor=SYSTEM, floor=floor, user=nameless, term=tower.term, method="assigned",
                                   started_on=datetime.date(2024, 1, 2), public_phone="0537-2345111")
     floor_html = client.get(floor_url(floor)).content.decode()
     building_html = client.get(reverse("committee:public_building", args=[tower.building.code])).content.decode()

@@ -3,6 +3,7 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from louwei.access import SYSTEM
 from louwei.committee import queries, services
 from louwei.testing.factories import UserFactory
 
@@ -14,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.mark.parametrize("floors", [2, 15])
 def test_floors_with_serving_leaders_in_two_queries(django_assert_num_queries, floors):
     tower = Tower(floors=floors)
-    services.end_floor_leader(actor=None, leader=tower.leaders[1], ended_on=timezone.localdate())
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[1], ended_on=timezone.localdate())
     with django_assert_num_queries(2):
         result = queries.floors_with_leaders(tower.building)
         names = {f.pk: f.leader.user.name for f in result if f.leader}
@@ -28,7 +29,7 @@ def test_floors_with_serving_leaders_in_two_queries(django_assert_num_queries, f
 def test_floors_with_leaders_and_history_in_three_queries(django_assert_num_queries, floors):
     tower = Tower(floors=floors)
     for leader in tower.leaders.values():
-        services.replace_floor_leader(actor=None, leader=leader, user=UserFactory(), method="assigned",
+        services.replace_floor_leader(actor=SYSTEM, leader=leader, user=UserFactory(), method="assigned",
                                       started_on=START + datetime.timedelta(days=100))
     with django_assert_num_queries(3):
         result = queries.floors_with_leaders(tower.building, history=True)
@@ -40,7 +41,7 @@ def test_floors_with_leaders_and_history_in_three_queries(django_assert_num_quer
 
 def test_floor_history_is_newest_first(tower):
     first = tower.leaders[1]
-    second = services.replace_floor_leader(actor=None, leader=first, user=UserFactory(), method="assigned",
+    second = services.replace_floor_leader(actor=SYSTEM, leader=first, user=UserFactory(), method="assigned",
                                            started_on=datetime.date(2023, 1, 1))
     floor = queries.floors_with_leaders(tower.building, history=True)[0]
     assert floor.leader == second and floor.history == [second, first]
@@ -56,7 +57,7 @@ def test_floor_page_data(tower):
 
 def test_current_term_picks_the_running_term(tower):
     second = services.create_term(
-        actor=None, committee=tower.committee, number=2, started_on=datetime.date(2024, 9, 10)
+        actor=SYSTEM, committee=tower.committee, number=2, started_on=datetime.date(2024, 9, 10)
     )
     terms = queries.terms_of(tower.committee)
     assert queries.current_term(terms, on=datetime.date(2023, 1, 1)) == tower.term

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import Role, RoleKind, User
 from louwei.committee import services
 from louwei.committee.models import AppointmentMethod, FloorLeader, Term
@@ -38,7 +39,7 @@ def staff_urls(tower):
 
 
 def vacate(tower, number):
-    services.end_floor_leader(actor=None, leader=tower.leaders[number], ended_on=timezone.localdate())
+    services.end_floor_leader(actor=SYSTEM, leader=tower.leaders[number], ended_on=timezone.localdate())
     return tower.floor(number)
 
 
@@ -314,7 +315,7 @@ def test_manage_page_query_count_does_not_grow(client, django_assert_max_num_que
     tower = Tower(floors=floors, enterprises_per_floor=per_floor)
     # some history on every floor
     for leader in tower.leaders.values():
-        services.replace_floor_leader(actor=None, leader=leader, user=UserFactory(), method="assigned",
+        services.replace_floor_leader(actor=SYSTEM, leader=leader, user=UserFactory(), method="assigned",
                                       started_on=START + datetime.timedelta(days=30))
     secretary = UserFactory()
     grant(secretary, RoleKind.COMMITTEE_SECRETARY, tower.building)
@@ -368,7 +369,7 @@ def test_an_appointment_ended_meanwhile_is_refused_on_each_form(client, tower, p
     urls = {name: reverse(f"committee:{name}", args=[leader.pk]) for name in ("end", "replace", "edit_leader")}
     for url in urls.values():
         assert client.get(url).status_code == 200
-    services.end_floor_leader(actor=None, leader=leader, ended_on=timezone.localdate())  # by someone else
+    services.end_floor_leader(actor=SYSTEM, leader=leader, ended_on=timezone.localdate())  # by someone else
     for name, data in [
         ("end", {"ended_on": timezone.localdate().isoformat()}),
         ("replace", appoint_post(tower)),

@@ -33,6 +33,7 @@ from django.utils import translation
 from django_tasks_db.models import DBTaskResult
 from PIL import Image
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import User
 from louwei.api.services import create_token
 from louwei.buildings.models import Floor
@@ -147,8 +148,8 @@ def test_a_backup_of_the_demo_restored_into_an_empty_database_works_as_before(
     contact = User.objects.get(username="contact")
     employee = User.objects.get(username="employee")
     policy = Notice.objects.get(title="高新技术企业认定补贴政策")
-    attachment = notice_services.add_attachment(
-        actor=secretary, notice=policy, upload=SimpleUploadedFile("实施细则.pdf", b"%PDF-1.4\n% louwei\n")
+    attachment = notice_services.add_attachment(  # a district policy: its district's staff write it
+        actor=User.objects.get(username="district"), notice=policy, upload=SimpleUploadedFile("实施细则.pdf", b"%PDF-1.4\n% louwei\n")
     )
     case = case_services.raise_case(
         actor=employee, floor=Floor.objects.get(code="XCFZ-B-05"), category=category("repairs"),
@@ -157,7 +158,7 @@ def test_a_backup_of_the_demo_restored_into_an_empty_database_works_as_before(
     session = Client()
     session.force_login(contact)
     cookie = session.cookies[settings.SESSION_COOKIE_NAME].value
-    token = create_token(actor=None, user=secretary, name="backup").secret
+    token = create_token(actor=SYSTEM, user=secretary, name="backup").secret
     cache.set("backup-test", "kept in the cache table", 3600)
     prune_task_results.enqueue()
     waiting = ready_tasks()

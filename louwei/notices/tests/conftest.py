@@ -1,5 +1,6 @@
 import pytest
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
 from louwei.buildings.models import Industry, PartyOrganisation
 from louwei.notices import services
@@ -64,7 +65,7 @@ class Park:
         by_pk = {e.pk: k for k, e in self.e.items()}
         return {by_pk[e.pk] for e in enterprises if e.pk in by_pk}
 
-    def notice(self, scope=None, *, publish=True, actor=None, **audience):
+    def notice(self, scope=None, *, publish=True, actor=SYSTEM, **audience):
         scope = scope or self.a
         notice = services.create_draft(actor=actor, scope=scope, title="消防安全检查通知", body="请**各企业**配合检查。",
                                        audience=audience)

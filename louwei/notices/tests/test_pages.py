@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from louwei.access import SYSTEM
 from louwei.notices import services
 from louwei.notices.models import Delivery, Notice, NoticeStatus, Read, Relay
 
@@ -104,7 +105,7 @@ def test_schedule_and_withdraw_pages(client, park):
     assert client.post(reverse("notices:publish", args=[notice.pk]), {"when": "cancel"}).status_code == 302
     notice.refresh_from_db()
     assert notice.status == NoticeStatus.DRAFT and notice.publish_at is None
-    services.publish(actor=None, notice=notice)
+    services.publish(actor=SYSTEM, notice=notice)
     response = client.post(reverse("notices:withdraw", args=[notice.pk]), {"reason": "重复发布"})
     assert response.status_code == 302
     notice.refresh_from_db()
@@ -126,7 +127,7 @@ def test_attachment_upload_and_download(client, park):
                       {"file": SimpleUploadedFile("x.pdf", b"MZ not a pdf")})
     assert bad.status_code == 200 and bad.context["form"].errors
     attachment = notice.attachments.get()
-    services.publish(actor=None, notice=notice)
+    services.publish(actor=SYSTEM, notice=notice)
     client.force_login(park.contact)
     download = client.get(reverse("notices:attachment", args=[attachment.pk]))
     assert download.status_code == 200 and b"".join(download.streaming_content) == pdf_bytes()
@@ -147,9 +148,9 @@ def test_opening_the_detail_marks_it_read(client, park):
 
 def test_policies_come_first_for_enterprises(client, park):
     park.notice(floors=[park.f("NA", 2)])
-    policy = services.create_draft(actor=None, scope=park.a, title="高新技术企业认定补贴政策", kind="policy",
+    policy = services.create_draft(actor=SYSTEM, scope=park.a, title="高新技术企业认定补贴政策", kind="policy",
                                    audience={"floors": [park.f("NA", 2)]})
-    services.publish(actor=None, notice=policy)
+    services.publish(actor=SYSTEM, notice=policy)
     park.notice(floors=[park.f("NA", 2)])
     client.force_login(park.contact)
     titles = [n.title for n in client.get(reverse("notices:index")).context["page"].object_list]
@@ -181,10 +182,10 @@ def test_floor_leader_relay_and_remind(client, park, captured):
 @pytest.mark.parametrize("n", [3, 40])
 def test_list_query_counts(client, park, n, django_assert_max_num_queries):
     for i in range(n):
-        notice = services.create_draft(actor=None, scope=park.a, title=f"通知{i}", kind="policy" if i % 3 else "notice")
-        services.publish(actor=None, notice=notice)
+        notice = services.create_draft(actor=SYSTEM, scope=park.a, title=f"通知{i}", kind="policy" if i % 3 else "notice")
+        services.publish(actor=SYSTEM, notice=notice)
     make_enterprises(park.f("NA", 2), n)
-    services.publish(actor=None, notice=services.create_draft(actor=None, scope=park.a, title="再来一条"))
+    services.publish(actor=SYSTEM, notice=services.create_draft(actor=SYSTEM, scope=park.a, title="再来一条"))
     client.force_login(park.contact)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("notices:index")).status_code == 200

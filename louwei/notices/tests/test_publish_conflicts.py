@@ -10,6 +10,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from louwei.access import SYSTEM
 from louwei.core.models import AuditEvent
 from louwei.notices import services
 from louwei.notices.models import Delivery, NoticeStatus
@@ -37,7 +38,7 @@ def published(park):
 
 @pytest.fixture
 def withdrawn(park):
-    return services.withdraw(actor=None, notice=park.notice(), reason="重复")
+    return services.withdraw(actor=SYSTEM, notice=park.notice(), reason="重复")
 
 
 @pytest.mark.parametrize("data", [{"when": "now"}, {"when": "cancel"}, {"when": "later", "publish_at": later()}, {}])

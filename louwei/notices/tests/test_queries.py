@@ -1,5 +1,6 @@
 import pytest
 
+from louwei.access import SYSTEM
 from louwei.notices import queries, services
 from louwei.notices.models import NoticeStatus
 
@@ -12,7 +13,7 @@ def test_notices_for_staff_and_enterprise_people(park):
     district = park.notice(park.district, buildings=[park.b])
     district_draft = park.notice(park.district, publish=False)
     withdrawn = park.notice(park.a, floors=[park.f("NA", 2)])
-    services.withdraw(actor=None, notice=withdrawn)
+    services.withdraw(actor=SYSTEM, notice=withdrawn)
 
     def seen(user):
         return set(queries.notices_for(user).values_list("pk", flat=True))

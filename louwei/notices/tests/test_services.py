@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
 from louwei.buildings.models import Enterprise, Industry, Occupancy
 from louwei.core.models import AuditEvent
@@ -110,9 +111,9 @@ def test_publish_query_count_does_not_grow(db, django_capture_on_commit_callback
     for n in (10, 300):
         building = BuildingFactory()
         make_enterprises(FloorFactory(building=building, number=1), n)
-        notice = services.create_draft(actor=None, scope=building, title="税收优惠政策解读", kind="policy")
+        notice = services.create_draft(actor=SYSTEM, scope=building, title="税收优惠政策解读", kind="policy")
         with CaptureQueriesContext(connection) as ctx:
-            services.publish(actor=None, notice=notice)
+            services.publish(actor=SYSTEM, notice=notice)
         assert Delivery.objects.filter(notice=notice).count() == n
         counts[n] = len(ctx.captured_queries)
     assert counts[10] == counts[300] <= 12
@@ -142,11 +143,11 @@ def test_move_in_receives_current_notices(park, captured, django_capture_on_comm
     current = park.notice(floors=[park.f("NA", 3)])
     other_floor = park.notice(floors=[park.f("NA", 1)])
     withdrawn = park.notice(floors=[park.f("NA", 3)])
-    services.withdraw(actor=None, notice=withdrawn)
+    services.withdraw(actor=SYSTEM, notice=withdrawn)
     expired = park.notice(publish=False, floors=[park.f("NA", 3)])
-    services.update(actor=None, notice=expired, effective_on=datetime.date(2020, 1, 1),
+    services.update(actor=SYSTEM, notice=expired, effective_on=datetime.date(2020, 1, 1),
                     expires_on=datetime.date(2021, 1, 1))
-    services.publish(actor=None, notice=expired)
+    services.publish(actor=SYSTEM, notice=expired)
     draft = park.notice(publish=False, floors=[park.f("NA", 3)])
     newcomer = enterprise_on(park.f("NA", 3))
     person = UserFactory()

@@ -7,6 +7,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from louwei.access import SYSTEM
 from louwei.open311 import keys
 from louwei.testing.factories import (
     BuildingFactory,
@@ -50,11 +51,11 @@ def site(db):
 @pytest.fixture
 def secrets(site):
     """Live keys: one for every district, one limited to each district; and a revoked one."""
-    everywhere = keys.issue_key(actor=None, name="City platform").secret
-    east = keys.issue_key(actor=None, name="East hotline", party_committee=site.east).secret
-    west = keys.issue_key(actor=None, name="West hotline", party_committee=site.west).secret
-    revoked = keys.issue_key(actor=None, name="Old app")
-    keys.revoke_key(actor=None, key=revoked.key)
+    everywhere = keys.issue_key(actor=SYSTEM, name="City platform").secret
+    east = keys.issue_key(actor=SYSTEM, name="East hotline", party_committee=site.east).secret
+    west = keys.issue_key(actor=SYSTEM, name="West hotline", party_committee=site.west).secret
+    revoked = keys.issue_key(actor=SYSTEM, name="Old app")
+    keys.revoke_key(actor=SYSTEM, key=revoked.key)
     return {"everywhere": everywhere, "east": east, "west": west, "revoked": revoked.secret}
 
 

@@ -8,6 +8,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import CommandError, call_command
 
+from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
 from louwei.api.tokens import hash_secret
 from louwei.core.models import AuditEvent
@@ -57,11 +58,11 @@ def test_issue_keeps_only_the_hash_and_audits(site, people):
 
 
 def test_issue_refuses_a_taken_or_empty_name(site):
-    keys.issue_key(actor=None, name="Hotline")
+    keys.issue_key(actor=SYSTEM, name="Hotline")
     with pytest.raises(ValidationError):
-        keys.issue_key(actor=None, name="hotline")
+        keys.issue_key(actor=SYSTEM, name="hotline")
     with pytest.raises(ValidationError):
-        keys.issue_key(actor=None, name="  ")
+        keys.issue_key(actor=SYSTEM, name="  ")
 
 
 def test_who_may_issue_and_revoke(site, people):
@@ -116,9 +117,9 @@ def test_district_staff_issue_a_key_of_their_district_shown_once(client, site, p
 
 
 def test_district_staff_see_and_revoke_only_their_keys(client, site, people):
-    east = keys.issue_key(actor=None, name="East", party_committee=site.east).key
-    west = keys.issue_key(actor=None, name="West", party_committee=site.west).key
-    everywhere = keys.issue_key(actor=None, name="Everywhere").key
+    east = keys.issue_key(actor=SYSTEM, name="East", party_committee=site.east).key
+    west = keys.issue_key(actor=SYSTEM, name="West", party_committee=site.west).key
+    everywhere = keys.issue_key(actor=SYSTEM, name="Everywhere").key
     client.force_login(people["district_east"])
     page = client.get(KEYS).content.decode()
     assert "East" in page and "West" not in page and "Everywhere" not in page

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from louwei import access
 from louwei.api.services import create_token
 
 
@@ -26,7 +27,7 @@ class Command(BaseCommand):
         except model.DoesNotExist as exc:
             raise CommandError(_("No user is called %(name)s.") % {"name": options["username"]}) from exc
         try:
-            issued = create_token(actor=None, user=user, name=options["name"])
+            issued = create_token(actor=access.SYSTEM, user=user, name=options["name"])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stderr.write(

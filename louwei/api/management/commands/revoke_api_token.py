@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from louwei import access
 from louwei.api.models import ApiToken
 from louwei.api.services import revoke_token
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             raise CommandError(_("No single live token of %(name)s starts with %(prefix)s.")
                                % {"name": options["username"], "prefix": options["prefix"]})
         try:
-            revoke_token(actor=None, token=tokens[0])
+            revoke_token(actor=access.SYSTEM, token=tokens[0])
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stdout.write(_("Token %(prefix)s… revoked.") % {"prefix": tokens[0].prefix})

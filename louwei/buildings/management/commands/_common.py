@@ -19,10 +19,10 @@ def building_from(code: str) -> Building:
 
 
 def actor_from(username: str | None, action: str, building: Building):
-    """The user named by ``--user``, who must be allowed ``action`` on ``building``; ``None``
-    without ``--user`` (a server operator runs the command)."""
+    """The user named by ``--user``, who must be allowed ``action`` on ``building``;
+    ``access.SYSTEM`` without ``--user`` (a server operator runs the command)."""
     if not username:
-        return None
+        return access.SYSTEM
     model = get_user_model()
     try:
         user = model.objects.get(username=username)

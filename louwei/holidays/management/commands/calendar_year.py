@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from louwei import access
 from louwei.core import workdays
 from louwei.holidays import services
 
@@ -58,7 +59,7 @@ class Command(BaseCommand):
 
     def _actor(self, username: str | None):
         if not username:
-            return None
+            return access.SYSTEM
         model = get_user_model()
         try:
             return model.objects.get(username=username)

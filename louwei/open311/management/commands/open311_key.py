@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
+from louwei import access
 from louwei.buildings.models import PartyCommittee
 from louwei.open311 import keys
 from louwei.open311.models import ClientKey
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             if key is None:
                 raise CommandError(_("No client is called %(name)s.") % {"name": name})
             try:
-                keys.revoke_key(actor=None, key=key)
+                keys.revoke_key(actor=access.SYSTEM, key=key)
             except ValidationError as exc:
                 raise CommandError(" ".join(exc.messages)) from exc
             self.stdout.write(_("The key of %(name)s (%(prefix)s…) is revoked.") % {"name": key.name,
@@ -41,7 +42,7 @@ class Command(BaseCommand):
             if district is None:
                 raise CommandError(_("No district has the code %(code)s.") % {"code": options["district"]})
         try:
-            issued = keys.issue_key(actor=None, name=name, party_committee=district)
+            issued = keys.issue_key(actor=access.SYSTEM, name=name, party_committee=district)
         except ValidationError as exc:
             raise CommandError(" ".join(exc.messages)) from exc
         self.stderr.write(
