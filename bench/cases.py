@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from django.db import connection
 from django.test import Client
 
+from louwei import access
 from louwei.accounts.models import RoleKind
 from louwei.buildings import roster as roster_io
 from louwei.buildings.models import Enterprise
@@ -82,12 +83,12 @@ def roster(args) -> None:
     content = _roster_file(building, args.rows, 20)
     # Untraced (memory tracing would double the time): the process's peak size is printed instead.
     with measured("dry run (check every row, write nothing)", memory=False):
-        report = roster_io.import_roster(actor=None, building=building, source=io.BytesIO(content), dry_run=True)
+        report = roster_io.import_roster(actor=access.SYSTEM, building=building, source=io.BytesIO(content), dry_run=True)
     assert report.rejected == 0, report.errors[:3]
     with measured("import (all rows new)", memory=False):
-        roster_io.import_roster(actor=None, building=building, source=io.BytesIO(content))
+        roster_io.import_roster(actor=access.SYSTEM, building=building, source=io.BytesIO(content))
     with measured("re-import (nothing changes)", memory=False):
-        report = roster_io.import_roster(actor=None, building=building, source=io.BytesIO(content))
+        report = roster_io.import_roster(actor=access.SYSTEM, building=building, source=io.BytesIO(content))
     assert report.unchanged == args.rows, report
     print()
 
@@ -117,7 +118,7 @@ def bombs(args) -> None:
         print(f" {label}: {len(data) / 1024:,.0f} KiB, {unpacked / 2**20:,.0f} MiB unpacked")
         for step, call in (
             ("upload check", lambda: roster_io.check_workbook_bytes(data)),
-            ("import", lambda: roster_io.import_roster(actor=None, building=building, source=data, dry_run=True)),
+            ("import", lambda: roster_io.import_roster(actor=access.SYSTEM, building=building, source=data, dry_run=True)),
         ):
             for memory in (False, True):
                 with measured(f"{step}{' (memory traced)' if memory else ''}", memory=memory):
@@ -167,7 +168,7 @@ def enterprise_list(args) -> None:
         workbook = roster_io._roster_workbook(rows)
         buffer = io.BytesIO()
         workbook.save(buffer)
-        roster_io.import_roster(actor=None, building=building, source=io.BytesIO(buffer.getvalue()))
+        roster_io.import_roster(actor=access.SYSTEM, building=building, source=io.BytesIO(buffer.getvalue()))
         made = target
         median, p95, queries = _page(client, url, args.repeat)
         searched = _page(client, url + "?q=有限&industry=J", args.repeat)

@@ -516,6 +516,7 @@ def drill_redis_down(stack: Stack, sink: Sink) -> list[Check]:
 def drill_worker_kill_fanout(stack: Stack, sink: Sink) -> list[Check]:
     from django.db import transaction
 
+    from louwei import access
     from louwei.accounts.models import Role, RoleKind
     from louwei.notices import services as notices
     from louwei.notices.benchmark import build
@@ -531,8 +532,8 @@ def drill_worker_kill_fanout(stack: Stack, sink: Sink) -> list[Check]:
         for user, enterprise in zip(staff, building_enterprises(building), strict=True)
     ])
     with transaction.atomic():
-        notice = notices.create_draft(actor=None, scope=building, title="演练：全楼停水通知", body="明天 9 点停水。")
-        notices.publish(actor=None, notice=notice)
+        notice = notices.create_draft(actor=access.SYSTEM, scope=building, title="演练：全楼停水通知", body="明天 9 点停水。")
+        notices.publish(actor=access.SYSTEM, notice=notice)
     say(f"published to {Delivery.objects.filter(notice=notice).count()} enterprises; starting the worker")
     worker = stack.start_worker()
     killed_at = None
