@@ -1741,9 +1741,11 @@ def export_workbook(building: Building) -> bytes:
 
 
 def export_roster(*, actor, building: Building, via: str = "web") -> bytes:
-    """The building's roster for ``actor`` (who the caller has checked may export it), audited as
-    ``roster.exported`` with the row count: the file holds the contacts' personal data.
-    ``via``: "web" or "command"; ``actor=access.SYSTEM`` is a server operator running the command."""
+    """The building's roster for ``actor``, who must be allowed ``Action.ROSTER_EXPORT`` on it
+    (``PermissionDenied``), audited as ``roster.exported`` with the row count: the file holds the
+    contacts' personal data. ``via``: "web" or "command"; ``actor=access.SYSTEM`` is a server operator
+    running the command."""
+    access.require(actor, Action.ROSTER_EXPORT, building)
     rows = export_rows(building)
     data = _export_workbook(rows)
     record(actor, "roster.exported", building, rows=len(rows), via=via)

@@ -384,6 +384,27 @@ def test_export_then_import_changes_nothing(building, ent5, ent2, other_building
     assert AuditEvent.objects.count() == events + 1
 
 
+def test_export_asks_access_itself(building, other_building, ent5):
+    """The roster holds contacts' personal data: export_roster refuses a person who may not export
+    this building's roster, whoever calls it (a job, a command, a future API), and audits nothing."""
+    from django.core.exceptions import PermissionDenied
+
+    from louwei.accounts.models import RoleKind
+    from louwei.testing.factories import UserFactory, grant
+
+    outsider = UserFactory()
+    grant(outsider, RoleKind.COMMITTEE_SECRETARY, other_building)
+    events = AuditEvent.objects.count()
+    for actor in (outsider, UserFactory(), None):
+        with pytest.raises(PermissionDenied):
+            roster.export_roster(actor=actor, building=building)
+    assert AuditEvent.objects.count() == events
+    secretary = UserFactory()
+    grant(secretary, RoleKind.COMMITTEE_SECRETARY, building)
+    assert roster.export_roster(actor=secretary, building=building)
+    assert AuditEvent.objects.count() == events + 1
+
+
 def test_export_query_count_does_not_grow(building, django_assert_max_num_queries):
     from louwei.testing.factories import EnterpriseContactFactory, enterprise_on
 
