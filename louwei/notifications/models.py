@@ -115,7 +115,7 @@ class NotificationSettings(models.Model):
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     email_digest = models.CharField(
-        _("e-mail"), max_length=16, choices=DigestMode.choices, default=DigestMode.IMMEDIATE
+        pgettext_lazy("notification channel", "e-mail"), max_length=16, choices=DigestMode.choices, default=DigestMode.IMMEDIATE
     )
 
     class Meta:
