@@ -74,6 +74,18 @@ class Message(models.Model):
             models.Index(fields=["key"], name="notification_key"),
         ]
 
+    @property
+    def text_beyond_title(self) -> str:
+        """The body, unless the title already says it: a case event's title carries the case's
+        summary, and its body is that same summary; the inbox shows it once."""
+        body = " ".join(self.body.split())
+        title = " ".join(self.title.split())
+        if not body or body in title:
+            return ""
+        if body.startswith(title):
+            return body[len(title):].lstrip(" :：-—·")
+        return body
+
     def __str__(self) -> str:
         return self.title
 
