@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from louwei.accounts.models import RoleKind
+from louwei.cases.tests.test_figures import build_dataset
 from louwei.notifications import services as notifications
-from louwei.testing.factories import UserFactory
+from louwei.testing.factories import UserFactory, grant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -32,3 +34,29 @@ def test_the_inbox_uses_the_phones_width_for_the_message(live_server, phone_page
     assert title.bounding_box()["width"] >= 0.8 * row.bounding_box()["width"], "the message is squeezed"
     assert page.evaluate("document.documentElement.scrollWidth") <= 375, "the page scrolls sideways on a phone"
     page.screenshot(path=artifacts / "inbox-phone.png", full_page=True)
+
+
+def test_the_rates_table_says_it_scrolls_sideways_on_a_phone(live_server, phone_page, artifacts):
+    """Three of its eight columns showed, with no sign that the others were there."""
+    data = build_dataset()
+    secretary = UserFactory()
+    grant(secretary, RoleKind.COMMITTEE_SECRETARY, data.building)
+    page = phone_page
+    log_in(page, live_server, secretary)
+    page.goto(f"{live_server.url}/buildings/{data.building.code}/cases/dashboard/"
+              "?period=custom&start=2026-03&end=2026-03&dim=leader")
+    wrap = page.locator(".table-scroll .table-wrap")
+    assert page.evaluate("(w) => w.scrollWidth > w.clientWidth", wrap.element_handle()), "the table fits anyway"
+    hint = page.locator(".table-scroll-hint")
+    assert hint.is_visible() and "8" in hint.inner_text()
+
+    def fade() -> float:
+        return page.evaluate("() => parseFloat(getComputedStyle(document.querySelector('.table-scroll'), "
+                             "'::after').opacity)")
+
+    assert fade() > 0, "no edge shows that more columns hide to the right"
+    page.screenshot(path=artifacts / "rates-phone.png", full_page=True)
+    wrap.evaluate("(w) => { w.scrollLeft = w.scrollWidth; }")
+    page.wait_for_function("() => document.querySelector('.table-scroll').classList.contains('at-end')")
+    # The 楼长 tab names each leader with her floors.
+    assert f"{data.leader.name}（1层）" in page.locator(".case-rates tbody").inner_text()
