@@ -3,6 +3,9 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
+# The address in the demo's links, e-mails and poster QR codes: where `make run` serves, unless
+# given. Passed to each process by name, since honcho gives each its own PORT (worker PORT+100).
+SITE_URL ?= http://127.0.0.1:$(PORT)
 export DJANGO_SETTINGS_MODULE ?= louwei.settings
 
 .PHONY: run test install install-test system-deps messages migrate demo web worker scheduler check-deploy bench load backup restore clean
@@ -39,17 +42,17 @@ demo: migrate
 
 # Web server, task worker and periodic scheduler together (Procfile.dev); Ctrl-C stops all three.
 run: install messages demo
-	$(PY) manage.py demo_logins --url http://127.0.0.1:$(PORT)/
-	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+	$(PY) manage.py demo_logins --url $(SITE_URL)/
+	SITE_URL=$(SITE_URL) PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 web: install
-	$(PY) manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL=$(SITE_URL) $(PY) manage.py runserver 127.0.0.1:$(PORT)
 
 worker: install
-	$(PY) manage.py run_worker
+	SITE_URL=$(SITE_URL) $(PY) manage.py run_worker
 
 scheduler: install
-	$(PY) manage.py run_scheduler
+	SITE_URL=$(SITE_URL) $(PY) manage.py run_scheduler
 
 test: install-test messages
 	$(PY) -m pytest -n auto --dist loadfile $(PYTEST_ARGS)

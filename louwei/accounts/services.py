@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from louwei import access
 from louwei.access import Action
-from louwei.core import audit
+from louwei.core import audit, phones
 from louwei.core.text import normalise
 from louwei.core.validators import normalise_phone, validate_mobile
 
@@ -98,7 +98,7 @@ def create_person(*, actor, name: str, phone: str, where) -> User:
     if User.objects.filter(phone=phone_value).exists():
         raise ValidationError(
             _("A person with the mobile number %(phone)s already exists; pick them instead."),
-            code="phone_taken", params={"phone": phone_value},
+            code="phone_taken", params={"phone": phones.display(phone_value)},
         )
     username = phone_value if not User.objects.filter(username=phone_value).exists() else f"u{uuid.uuid4().hex[:10]}"
     return _new_user(actor=actor, username=username, name=name, phone=phone_value)

@@ -58,6 +58,7 @@ from louwei.access import Action
 from louwei.core.audit import record, record_many
 from louwei.core.spreadsheets import append_row, text_safe  # noqa: F401  (text_safe: the one rule, tested here)
 from louwei.core.text import compact, normalise
+from louwei.core import phones
 from louwei.core.validators import normalise_phone, normalise_uscc, validate_phone, validate_uscc
 
 from . import services, signals
@@ -1720,7 +1721,7 @@ def export_rows(building: Building) -> list[list[Any]]:
                 PARTY_ORGANISATION_ZH.get(enterprise.party_organisation, enterprise.party_organisation),
                 enterprise.party_member_count,
                 contact.name if contact else None,
-                (contact.phone or None) if contact else None,
+                (phones.display(contact.phone) or None) if contact else None,
                 (contact.email or None) if contact else None,
             ]
         )

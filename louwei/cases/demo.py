@@ -75,6 +75,9 @@ HANDLERS = {
 }
 # The committee works its own cases with its secretary (who is told of reminders) and a member.
 COMMITTEE_STAFF = [("secretary", True), ("member", False)]
+# The property company's staff login (property_staff of the building) works its cases too: without
+# it, that login's case page was empty while the company had dispatched cases waiting.
+PROPERTY_STAFF = [("property", False)]
 
 # What people raise, who handles it and what the handler replies. {f}: the floor, {u}: a unit.
 HANDLED = [
@@ -674,6 +677,7 @@ def _handlers(building, district) -> tuple[dict[str, Handler], Counter]:
         handlers[key] = handler
     members = [(spec.handler, spec.person.username, spec.is_manager) for spec in data.handler_logins()]
     members += [("committee", username, manager) for username, manager in COMMITTEE_STAFF]
+    members += [("property", username, manager) for username, manager in PROPERTY_STAFF]
     for key, username, is_manager in members:
         user = User.objects.filter(username=username).first()
         handler = handlers[key]

@@ -152,7 +152,7 @@ class Category(models.Model):
     code = models.SlugField(_("code"), max_length=40, unique=True, help_text=_("The Open311 service code."))
     name = models.CharField(_("name (Chinese)"), max_length=60)
     name_en = models.CharField(_("name (English)"), max_length=60)
-    description = models.CharField(_("description"), max_length=200, blank=True)
+    description = models.CharField(pgettext_lazy("category", "description"), max_length=200, blank=True)
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("parent")
     )
@@ -260,7 +260,7 @@ class Case(models.Model):
     )
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="cases", verbose_name=_("category"))
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
-    description = models.TextField(_("description"), max_length=2000)
+    description = models.TextField(pgettext_lazy("case", "description"), max_length=2000)
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
 
     # Who raised it: a person with an account, a floor leader on someone's behalf, or a visitor.

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field, fields
 
 from django.contrib.auth import get_user_model
 from django.db import connection
-from django.db.models import Sum
+from django.db.models import FilteredRelation, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext, pgettext_lazy
 
+from louwei.accounts.models import RoleKind
 from louwei.buildings.models import Building, Floor, PartyCommittee
 
 from .figures import COUNTERS
@@ -301,11 +302,34 @@ def _mark_worst(result: list[Row]) -> None:
 
 
 NO_LEADER = _("No floor leader")
+LEADER_WITH_FLOORS = _("%(name)s (%(floors)s)")
 NOT_DISPATCHED = _("Not dispatched yet")
 
 
 def _ids(result: list[Row]) -> list[int]:
     return [int(row.key) for row in result if row.key.isdigit()]
+
+
+def _leaders(user_ids: list[int], *, with_building: bool) -> list[tuple[int, str, list[str]]]:
+    """Each person's name and the floors they lead (or, if none now, the floors they led), as
+    labels: one query, the people joined to their floor-leader roles."""
+    names: dict[int, str] = {}
+    current: dict[int, list[str]] = {}
+    former: dict[int, list[str]] = {}
+    rows = (get_user_model().objects.filter(pk__in=user_ids)
+            .annotate(led=FilteredRelation("roles", condition=Q(roles__kind=RoleKind.FLOOR_LEADER)))
+            .order_by("pk", "led__floor__building__name", "led__floor__number")
+            .values_list("pk", "name", "username", "led__floor__number", "led__floor__building__name", "led__ended_at"))
+    for pk, name, username, number, building, ended_at in rows:
+        names[pk] = name or username
+        if number is None:
+            continue
+        label = str(Floor(number=number).label)
+        label = f"{building} {label}" if with_building else label
+        found = (current if ended_at is None else former).setdefault(pk, [])
+        if label not in found:
+            found.append(label)
+    return [(pk, name, current.get(pk) or former.get(pk, [])) for pk, name in names.items()]
 
 
 def _label(result: list[Row], dimension: str, *, with_building: bool) -> None:
@@ -319,8 +343,9 @@ def _label(result: list[Row], dimension: str, *, with_building: bool) -> None:
             label = str(Floor(number=number).label)
             names[str(pk)] = f"{building} {label}" if with_building else label
     elif dimension == Dimension.LEADER:
-        for pk, name, username in get_user_model().objects.filter(pk__in=ids).values_list("pk", "name", "username"):
-            names[str(pk)] = name or username
+        for pk, name, floors in _leaders(ids, with_building=with_building):
+            names[str(pk)] = (LEADER_WITH_FLOORS % {"name": name, "floors": pgettext("list separator", ", ").join(floors)}
+                              if floors else name)
         names[""] = str(NO_LEADER)
     elif dimension == Dimension.HANDLER:
         names.update((str(pk), name) for pk, name in Handler.objects.filter(pk__in=ids).values_list("pk", "name"))

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ServiceCentre(models.Model):
@@ -36,7 +37,7 @@ class Facility(models.Model):
     name = models.CharField(_("name"), max_length=100)
     kind = models.CharField(_("kind"), max_length=20, choices=FacilityKind.choices)
     capacity = models.PositiveSmallIntegerField(_("capacity"), null=True, blank=True)
-    description = models.TextField(_("description"), blank=True)
+    description = models.TextField(pgettext_lazy("facility", "description"), blank=True)
     is_active = models.BooleanField(_("in use"), default=True)
 
     class Meta:

@@ -128,7 +128,8 @@ class Navigation:
         led = [self.buildings[pk] for pk in self._building_ids["leader"] if pk in self.buildings]
         if led:
             code = led[0].code
-            add("floors", _("My floors"), _reverse("committee:manage", code), "floors")
+            # Her own floors (the home's floor panel), not the committee's list of every leader.
+            add("floors", _("My floors"), _reverse("home:index") + "#my-floors", "floors")
             add("unread", _("Unread on my floors"), _reverse("notices:my_floors"), "check")
             add("enterprises", _("Enterprises"), _reverse("buildings:enterprise_list", code), "enterprise")
 

@@ -74,6 +74,18 @@ class Message(models.Model):
             models.Index(fields=["key"], name="notification_key"),
         ]
 
+    @property
+    def text_beyond_title(self) -> str:
+        """The body, unless the title already says it: a case event's title carries the case's
+        summary, and its body is that same summary; the inbox shows it once."""
+        body = " ".join(self.body.split())
+        title = " ".join(self.title.split())
+        if not body or body in title:
+            return ""
+        if body.startswith(title):
+            return body[len(title):].lstrip(" :：-—·")
+        return body
+
     def __str__(self) -> str:
         return self.title
 
@@ -115,7 +127,7 @@ class NotificationSettings(models.Model):
     quiet_start = models.TimeField(_("quiet hours from"), null=True, blank=True)
     quiet_end = models.TimeField(_("quiet hours until"), null=True, blank=True)
     email_digest = models.CharField(
-        _("e-mail"), max_length=16, choices=DigestMode.choices, default=DigestMode.IMMEDIATE
+        pgettext_lazy("notification channel", "e-mail"), max_length=16, choices=DigestMode.choices, default=DigestMode.IMMEDIATE
     )
 
     class Meta:

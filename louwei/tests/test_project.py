@@ -42,3 +42,23 @@ def test_zh_hans_catalogue_is_complete(path):
     fuzzy = [e.msgid for e in catalogue.fuzzy_entries()]
     assert not untranslated, f"untranslated in {path.name}: {untranslated[:10]}"
     assert not fuzzy, f"fuzzy in {path.name}: {fuzzy[:10]}"
+
+
+def test_no_msgid_is_translated_two_ways_across_the_catalogues():
+    """Django merges every app's catalogue into one, and the first app in INSTALLED_APPS wins: a
+    msgid (with its context) translated one way in one app and another way in another shows the
+    wrong words on some page ("Record" read 基本信息 on the relay and follow-up buttons). The same
+    words with two meanings need a context (pgettext, `{% translate "…" context "…" %}`)."""
+    translations: dict[tuple, dict[str, list[str]]] = {}
+    for path in zh_catalogues():
+        for entry in polib.pofile(str(path)):
+            if entry.obsolete:
+                continue
+            key = (entry.msgctxt, entry.msgid, entry.msgid_plural)
+            msgstr = repr(sorted(entry.msgstr_plural.items())) if entry.msgid_plural else entry.msgstr
+            translations.setdefault(key, {}).setdefault(msgstr, []).append(str(path.relative_to(LOUWEI)))
+    clashes = {
+        (f"{ctxt}|" if ctxt else "") + msgid: found
+        for (ctxt, msgid, _plural), found in translations.items() if len(found) > 1
+    }
+    assert not clashes, f"msgids translated differently in two catalogues: {clashes}"

@@ -27,7 +27,7 @@ def test_the_profile_shows_roles_and_scopes(client):
     ended.save()
     client.force_login(user)
     html = client.get("/me/").content.decode()
-    assert "王建国" in html and "wangjg" in html and "13912345678" in html
+    assert "王建国" in html and "wangjg" in html and "139 1234 5678" in html
     assert "楼长" in html and f"新城发展大厦B座 · {floor.label}" in html
     assert "职工" in html and "云帆信息科技有限公司" in html
     assert "旧大厦" not in html, "ended roles are not shown"

@@ -231,7 +231,7 @@ REACHED_CHOICES = [("yes", _("Reached: they answered")), ("no", _("Not reached")
 class FollowUpForm(Form):
     service = "record_follow_up"
     title = _("Record the follow-up call (回访)")
-    submit = _("Record")
+    submit = pgettext_lazy("follow-up button", "Record")
     reached = forms.ChoiceField(label=_("Call"), choices=REACHED_CHOICES, widget=forms.RadioSelect)
     rating = forms.ChoiceField(
         label=_("Their rating"), choices=[("", _("— not reached —")), *Rating.choices], required=False,

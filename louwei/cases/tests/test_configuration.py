@@ -3,6 +3,8 @@ building's and a district's handlers (CASE_CONFIGURE on them) and their staff.""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from louwei.accounts.models import User
@@ -203,3 +205,15 @@ def test_handler_pages_have_a_fixed_number_of_queries(client, world, django_asse
     # 7, and the official calendar's version for the warning of a missing year (read once in 30 s).
     with django_assert_max_num_queries(8):
         assert client.get("/cases/settings/").status_code == 200
+
+
+def test_the_settings_page_names_categories_in_chinese_without_their_english_codes(client, settings, world):
+    """Each category's Open311 code (building-works, lifts …) showed under its name on the zh-Hans page."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.force_login(world.district_staff)
+    html = client.get("/cases/settings/").content.decode()
+    shown = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html[html.index('id="categories-title"'):]))
+    categories = list(Category.objects.filter(is_active=True))
+    assert categories
+    assert all(c.name in shown for c in categories)
+    assert [c.code for c in categories if re.search(rf"(?<![\w-]){re.escape(c.code)}(?![\w-])", shown)] == []

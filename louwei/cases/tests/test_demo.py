@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db.models import Sum
 from django.utils import timezone
 
+from louwei.accounts.models import User
 from louwei.buildings.models import Building
 from louwei.cases import deadlines
 from louwei.cases.demo import DAYS, HANDLERS, load_demo_cases
@@ -123,7 +124,7 @@ def test_handlers_with_their_staff_logins(demo):
     assert set(handlers) == {spec["name"] for spec in HANDLERS.values()}
     property_company = handlers["济宁新城物业服务有限公司"]
     assert property_company.building == demo and property_company.property_company == demo.property_company
-    assert set(property_company.members.values_list("user__username", flat=True)) == {"wuye", "wuye2"}
+    assert set(property_company.members.values_list("user__username", flat=True)) == {"wuye", "wuye2", "property"}
     committee = Handler.objects.get(kind=HandlerKind.COMMITTEE)
     assert committee.members.get(is_manager=True).user.username == "secretary"
     departments = Handler.objects.filter(kind=HandlerKind.DEPARTMENT)
@@ -134,6 +135,17 @@ def test_handlers_with_their_staff_logins(demo):
     replies = CaseEvent.objects.filter(kind=EventKind.REPLIED).select_related("case")
     members = set(HandlerMember.objects.values_list("handler_id", "user_id"))
     assert all((e.case.handler_id, e.actor_id) in members for e in replies if e.case.reopen_count == 0)
+
+
+def test_the_property_login_finds_the_property_companys_dispatched_cases(demo, client):
+    """The `property` demo login (the property company's staff) opened an empty case page."""
+    property_company = Handler.objects.get(property_company=demo.property_company)
+    dispatched = Case.objects.filter(handler=property_company, status=Status.DISPATCHED).order_by("due_at")
+    assert dispatched.exists()
+    client.force_login(User.objects.get(username="property"))
+    page = client.get("/cases/")
+    assert page.context["tab"] == "handler"
+    assert dispatched.first().number in page.content.decode()
 
 
 def test_the_figures_are_built_and_add_up(demo):

@@ -316,6 +316,20 @@ def test_staff_record_a_follow_up_call(client, world):
     assert case.rating == Rating.BASICALLY and case.rating_source == "follow_up"
 
 
+def test_the_follow_up_button_reads_record_the_follow_up_in_chinese(client, settings, world):
+    """The follow-up form's button said 基本信息: "Record" was translated three ways and the
+    enterprise page's heading won."""
+    with freeze_time(timezone.now() - datetime.timedelta(days=5)):
+        case = world.raise_case(floor=world.floor1, description="一楼的事情需要处理。")
+        services.answer(actor=world.leader, case=case, text="已处理。")
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.force_login(world.secretary)
+    page = client.get(f"/cases/{case.number}/").content.decode()
+    form = page[page.index('id="action-follow_up"'):]
+    button = re.search(r'<button[^>]*type="submit">([^<]*)</button>', form).group(1)
+    assert button == "记录回访"
+
+
 def test_the_committee_reopens_a_closed_case(client, world):
     case = world.raise_case(floor=world.floor1, description="一楼的事情需要处理。")
     services.answer(actor=world.leader, case=case, text="已处理。")

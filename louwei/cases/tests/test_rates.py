@@ -75,7 +75,8 @@ def test_floor_rows_of_the_worked_example():
 def test_rows_are_labelled_for_every_dimension():
     data = build_dataset()
     leaders = {row.key: row.label for row in rates.rows(data.building, IN_MARCH, "leader")}
-    assert leaders == {str(data.leader.pk): data.leader.name, "": "No floor leader"}
+    # A leader is named with the floors she leads: a name alone does not say whose floors they are.
+    assert leaders == {str(data.leader.pk): f"{data.leader.name} (1F)", "": "No floor leader"}
     handlers = {row.key: row.label for row in rates.rows(data.building, IN_MARCH, "handler")}
     assert handlers == {str(data.h1.pk): "物业公司", str(data.h2.pk): "楼委会", "": "Not dispatched yet"}
     categories = {row.key: row.label for row in rates.rows(data.building, IN_MARCH, "category")}

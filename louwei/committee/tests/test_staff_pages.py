@@ -9,6 +9,7 @@ from louwei.access import SYSTEM
 from louwei.accounts.models import Role, RoleKind, User
 from louwei.committee import services
 from louwei.committee.models import AppointmentMethod, FloorLeader, Term
+from louwei.core import phones
 from louwei.core.models import AuditEvent
 from louwei.testing.factories import UserFactory, grant
 
@@ -388,7 +389,7 @@ def test_a_new_persons_mobile_number_already_known_is_refused_on_the_form(client
     taken = tower.leaders[1].user.phone
     response = client.post(appoint_url(floor), appoint_post(tower, new_phone=taken))
     assert response.status_code == 400
-    assert f"手机号为 {taken} 的人员已存在" in response.content.decode()
+    assert f"手机号为 {phones.display(taken)} 的人员已存在" in response.content.decode()
 
 
 def test_a_refused_term_is_shown_on_the_form(client, tower, people):

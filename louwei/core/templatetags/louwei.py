@@ -2,7 +2,14 @@
 
 from django import template
 
+from louwei.core import phones
+
 register = template.Library()
+
+# A phone number as people read it (139 1234 5678, 0537-1234567), and its ``tel:`` link:
+# ``<a href="{{ n|tel_href }}">{{ n|phone }}</a>``. Every page shows numbers through these.
+register.filter("phone", phones.display)
+register.filter("tel_href", phones.tel_href)
 
 
 @register.simple_tag

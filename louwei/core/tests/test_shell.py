@@ -112,10 +112,10 @@ def test_a_floor_leader_navigates_to_my_floors_and_enterprises(client, make_buil
     html = client.get("/").content.decode()
     code = building.code
     assert nav_links(html) == [
-        "/", "/cases/", f"/buildings/{code}/committee/", "/notices/my-floors/", f"/buildings/{code}/enterprises/",
+        "/", "/cases/", "/#my-floors", "/notices/my-floors/", f"/buildings/{code}/enterprises/",
         "/policies/", "/inbox/", "/me/",
     ]
-    assert tab_links(html) == ["/", "/cases/", f"/buildings/{code}/committee/", "/me/"]
+    assert tab_links(html) == ["/", "/cases/", "/#my-floors", "/me/"]
     assert "我的楼层" in html
 
 

@@ -163,6 +163,21 @@ def test_a_floor_leader_sees_their_floors_and_the_enterprises_on_each(client, ma
     assert f'href="/buildings/{building.code}/enterprises/"' in html
 
 
+def test_a_floor_leaders_my_floors_entry_opens_her_floors_not_the_committee(client, make_building):
+    """"我的楼层" opened the committee page: every leader of the building, 20 of them in the demo."""
+    building = make_building(floors=3, per_floor=1, leaders=3)
+    leader = FloorLeader.objects.filter(floor__building=building).select_related("floor").first()
+    others = FloorLeader.objects.filter(floor__building=building).exclude(pk=leader.pk).select_related("floor")
+    client.force_login(leader.user)
+    html = client.get("/").content.decode()
+    anchors = re.findall(r'<a\b[^>]*href="([^"]*)"[^>]*>((?:(?!</a>).)*)</a>', html, re.S)
+    links = [href for href, inner in anchors if "<span>我的楼层</span>" in inner]
+    assert links and set(links) == {"/#my-floors"}, links
+    panel = html[html.index('id="my-floors"'):]
+    assert f'href="/f/{leader.floor.code}/"' in panel
+    assert not any(f'href="/f/{other.floor.code}/"' in panel for other in others)
+
+
 def test_a_former_floor_leader_no_longer_sees_the_floor(client, make_building):
     building = make_building(floors=1, leaders=1)
     leader = FloorLeader.objects.get(floor__building=building)

@@ -1,4 +1,5 @@
 import datetime
+import re
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -177,6 +178,17 @@ def test_floor_leader_relay_and_remind(client, park, captured):
         assert client.post(reverse("notices:relay", args=[delivery.pk]), {"method": "phone"}).status_code == 403
     client.force_login(park.contact)
     assert client.post(reverse("notices:remind", args=[notice.pk])).status_code == 403
+
+
+def test_the_relay_button_reads_record_the_relay_in_chinese(client, settings, park):
+    """The relay form's button said 基本信息: "Record" was translated three ways and the
+    enterprise page's heading won."""
+    park.notice()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    client.force_login(park.leader2)
+    page = client.get(reverse("notices:my_floors")).content.decode()
+    buttons = re.findall(r'<button class="btn btn-primary btn-small" type="submit">([^<]*)</button>', page)
+    assert buttons and set(buttons) == {"记录转达"}
 
 
 @pytest.mark.parametrize("n", [3, 40])

@@ -271,3 +271,18 @@ def test_delivery_log_query_count_is_bounded(client, tower, django_assert_max_nu
     assert DeliveryAttempt.objects.filter(building=building).count() == 61
     with django_assert_max_num_queries(14):
         assert client.get(url).status_code == 200
+
+
+def test_inbox_does_not_repeat_the_title_in_the_text(client):
+    """A case event's title carries the case's summary and its body is the same summary: the inbox
+    showed it twice, one under the other."""
+    me = UserFactory()
+    summary = "0507室空调出风口滴水，把办公桌上的文件打湿了。"
+    services.notify(event="notice.published", recipients=[me], title=f"诉求 20261204-0010 已超期：{summary}",
+                    body=summary, url="/x/1/", key="t:1")
+    services.notify(event="notice.published", recipients=[me], title="新通知", body="请于周五前提交材料。",
+                    url="/x/2/", key="t:2")
+    client.force_login(me)
+    html = client.get(reverse("notifications:inbox")).content.decode()
+    assert html.count("空调出风口滴水") == 1
+    assert "请于周五前提交材料。" in html

@@ -68,9 +68,28 @@
     });
   }
 
-  if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", start);
-  } else {
+  /* A table that scrolls sideways fades at its right edge until it is scrolled to its end. */
+  function scrollEdges() {
+    document.querySelectorAll("[data-table-scroll]").forEach(function (box) {
+      var wrap = box.querySelector(".table-wrap");
+      if (!wrap) { return; }
+      function update() {
+        box.classList.toggle("at-end", wrap.scrollLeft + wrap.clientWidth >= wrap.scrollWidth - 2);
+      }
+      wrap.addEventListener("scroll", update, { passive: true });
+      window.addEventListener("resize", update);
+      update();
+    });
+  }
+
+  function ready() {
+    scrollEdges();
     start();
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", ready);
+  } else {
+    ready();
   }
 })();
