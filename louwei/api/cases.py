@@ -317,7 +317,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             "category", "building", "floor", "enterprise", "handler", "merged_into"
         ).get(pk=case.pk)
         case.allowed = permissions.allowed_actions(user, case)
-        case.is_staff_view = "note" in permissions.role_actions(user, case)
+        case.is_staff_view = permissions.sees_internal(user, case)
         events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "pk")
         if not case.is_staff_view:
             events = events.filter(is_public=True)

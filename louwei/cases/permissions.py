@@ -132,12 +132,19 @@ def may_view(user, case: Case, *, token: str = "") -> bool:
 
 
 def sees_internal(user, case: Case) -> bool:
-    """Internal notes and photos are for the staff of the case's floor and for its handlers' staff
-    (a handler that had the case before a reassignment included), never for the submitter or their
-    enterprise."""
+    """Who reads the internal notes and photos of ``case`` and how to reach its submitter: the people
+    who act on it, the same on the pages and the API. The floor leader of its floor (CASE_ANSWER), the
+    committee of its building (CASE_TRIAGE: secretaries, members, district staff) and the staff of its
+    handlers (a handler that had it before a reassignment included). Never the submitter, their
+    enterprise, or staff who only read the building's cases (property staff, unless their company
+    handles it): the raise form promises that only the floor leader and the people handling the case
+    see the submitter's phone."""
     if not _authenticated(user):
         return False
-    return access.can(user, Action.CASE_VIEW, case.floor) or _was_handler(handler_ids(user), case)
+    if user.is_superuser:
+        return True
+    return (access.can(user, Action.CASE_ANSWER, case.floor) or access.can(user, Action.CASE_TRIAGE, case.building)
+            or _was_handler(handler_ids(user), case))
 
 
 def _district_of(case: Case) -> int:
