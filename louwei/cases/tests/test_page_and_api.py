@@ -71,3 +71,64 @@ def test_a_case_one_may_not_see_is_404_on_page_and_api_alike(client, world):
         assert api(user).get(f"/api/v1/cases/{case.number}/").status_code == 404
         assert api(user).get("/api/v1/cases/20990101-0001/").status_code == 404
 
+
+# ---------------------------------------------------------------------------------------------
+# Who raises where, and how often
+
+
+def raise_by_api(user, floor, **data):
+    from louwei.testing.factories import category
+
+    payload = {"floor": floor.code, "category": category("repairs").code, "description": "走廊灯不亮，请尽快维修。"}
+    return api(user).post("/api/v1/cases/", {**payload, **data}, format="json")
+
+
+def raise_by_page(client, user, floor, **data):
+    from louwei.testing.factories import category
+
+    client.force_login(user)
+    payload = {"category": category("repairs").pk, "description": "走廊灯不亮，请尽快维修。"}
+    return client.post(f"/cases/new/?floor={floor.code}", {**payload, **data})
+
+
+def form_refused(response) -> bool:
+    """The page answers a refused field with the form again, its error shown (no case raised)."""
+    return response.status_code == 200 and 'class="errorlist' in response.content.decode()
+
+
+def test_raising_follows_the_same_rules_on_page_and_api(client, world):
+    from louwei.testing.factories import enterprise_on
+
+    neighbour = enterprise_on(world.floor2)
+    # An employee raises on their enterprise's floor, for their own enterprise only.
+    assert raise_by_page(client, world.employee, world.floor2, enterprise=world.enterprise.pk).status_code == 302
+    assert raise_by_api(world.employee, world.floor2).status_code == 201
+    assert form_refused(raise_by_page(client, world.employee, world.floor2, enterprise=neighbour.pk))
+    assert raise_by_api(world.employee, world.floor2, enterprise=neighbour.pk).status_code == 400
+    # Not on another floor, and not on an enterprise's behalf.
+    assert raise_by_page(client, world.employee, world.floor1, enterprise=world.enterprise.pk).status_code == 403
+    assert raise_by_api(world.employee, world.floor1).status_code == 403
+    assert raise_by_api(world.employee, world.other_building.floors.get(), enterprise=world.enterprise.pk,
+                        ).status_code == 403
+    assert raise_by_api(world.contact, world.floor2, channel="visit", enterprise=world.enterprise.pk,
+                        ).status_code == 403
+    # A handler's staff raise nowhere.
+    for floor in (world.floor1, world.floor2):
+        assert raise_by_page(client, world.handler_member, floor).status_code == 403
+        assert raise_by_api(world.handler_member, floor).status_code == 403
+    # Staff with CASE_RAISE_FOR raise for an enterprise now on the floor, not one elsewhere.
+    assert raise_by_api(world.secretary, world.floor2, channel="visit", enterprise=neighbour.pk).status_code == 201
+    assert raise_by_api(world.secretary, world.floor1, channel="visit", enterprise=neighbour.pk).status_code == 400
+    assert form_refused(raise_by_page(client, world.secretary, world.floor1, channel="visit",
+                                      enterprise=neighbour.pk))
+
+
+def test_one_raise_limit_per_account_across_page_and_api(client, world, settings):
+    settings.LOUWEI_CASE_RAISE_RATE_ACCOUNT = "2/h"
+    assert raise_by_page(client, world.employee, world.floor2, enterprise=world.enterprise.pk).status_code == 302
+    assert raise_by_api(world.employee, world.floor2).status_code == 201
+    refused = raise_by_api(world.employee, world.floor2)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    assert raise_by_page(client, world.employee, world.floor2, enterprise=world.enterprise.pk).status_code == 429
+    # Another person is counted on their own.
+    assert raise_by_api(world.contact, world.floor2).status_code == 201
