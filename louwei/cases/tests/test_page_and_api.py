@@ -132,3 +132,45 @@ def test_one_raise_limit_per_account_across_page_and_api(client, world, settings
     assert raise_by_page(client, world.employee, world.floor2, enterprise=world.enterprise.pk).status_code == 429
     # Another person is counted on their own.
     assert raise_by_api(world.contact, world.floor2).status_code == 201
+
+
+# ---------------------------------------------------------------------------------------------
+# What a bare case number or the similar-cases hint reveals
+
+
+def test_a_plus_one_needs_the_floor_page_and_a_bare_number_tells_nothing(client, world):
+    from louwei.cases.models import Case
+
+    case = world.raise_case(description="二楼走廊灯不亮，请尽快维修。")
+    closed = world.raise_case(description="二楼空调不制冷。")
+    services.pass_on(actor=world.leader, case=world.raise_case(floor=world.floor1), note="")  # another floor's
+    Case.objects.filter(pk=closed.pk).update(status="closed")
+    other_floor = Case.objects.filter(floor=world.floor1).get()
+
+    def plus_one(number, floor_code=None):
+        data = {} if floor_code is None else {"floor": floor_code}
+        return client.post(f"/cases/{number}/support/", data)
+
+    answers = {plus_one(n, f).status_code for n, f in (
+        (case.number, None), (case.number, world.floor1.code), ("20990101-0001", world.floor2.code),
+        (closed.number, world.floor2.code), (other_floor.number, world.floor2.code),
+        (other_floor.number, None),
+    )}
+    assert answers == {404}
+    case.refresh_from_db()
+    other_floor.refresh_from_db()
+    assert case.supporter_count == 0 and other_floor.supporter_count == 0
+    assert plus_one(case.number, world.floor2.code).status_code == 302
+    case.refresh_from_db()
+    assert case.supporter_count == 1
+
+
+def test_the_similar_cases_hint_masks_names_and_phones(client, world):
+    world.raise_case(description="张伟反映：二楼走廊灯不亮，请联系李经理13912345678或zw@example.com。",
+                     visitor=services.Visitor(name="张伟"))
+    response = client.get("/cases/similar/", {"floor": world.floor2.code, "description": "走廊灯不亮"})
+    html = response.content.decode()
+    assert "走廊灯" in html
+    for personal in ("张伟", "李经理", "13912345678", "zw@example.com"):
+        assert personal not in html, personal
+    assert f'name="floor" value="{world.floor2.code}"' in html

@@ -246,8 +246,12 @@ def _back(request, case):
 
 @require_POST
 def support(request, number):
-    """"+1 I have the same request" on an open case: login optional; visitors are rate-limited."""
-    case = get_object_or_404(Case.objects.select_related("floor", "category"), number=number)
+    """"+1 I have the same request" on an open case of the floor's similar-cases hint: the form sends
+    the floor's code with the number, and only a case that hint could show is supported. A number
+    that does not exist, another floor's case or a closed one: the same 404 (a number alone tells
+    nothing). Login optional; visitors are rate-limited."""
+    floor = Floor.objects.filter(code=(request.POST.get("floor") or "").strip().upper()).first()
+    case = similar_cases.supportable(floor, number) if floor is not None else None
     visitor = not request.user.is_authenticated
 
     def answer(template, status=200, wait=0, **context):
@@ -255,6 +259,11 @@ def support(request, number):
         code = 200 if request.htmx and status < 500 else status
         response = render(request, template, {"case": case, **context}, status=code)
         return ratelimit.remember_device(request, ratelimit.retry_after(response, wait))
+
+    if case is None:
+        if request.htmx:
+            return answer("cases/raise/_supported.html", closed=True, status=404)
+        raise Http404("no open case of this number on this floor")
 
     supported = list(request.session.get(SESSION_SUPPORTED, []))
     if case.number in supported:
