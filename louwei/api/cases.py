@@ -19,7 +19,7 @@ from rest_framework.response import Response
 from louwei import access
 from louwei.access import Action
 from louwei.buildings.models import Enterprise, Floor
-from louwei.cases import permissions
+from louwei.cases import permissions, ratelimit
 from louwei.cases import services as case_services
 from louwei.cases.models import (
     ON_BEHALF_CHANNELS,
@@ -317,7 +317,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             "category", "building", "floor", "enterprise", "handler", "merged_into"
         ).get(pk=case.pk)
         case.allowed = permissions.allowed_actions(user, case)
-        case.is_staff_view = "note" in permissions.role_actions(user, case)
+        case.is_staff_view = permissions.sees_internal(user, case)
         events = CaseEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "pk")
         if not case.is_staff_view:
             events = events.filter(is_public=True)
@@ -328,7 +328,7 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self._detail(self.get_object())
 
     @extend_schema(request=CaseCreateSerializer, responses={201: CaseDetailSerializer, 400: OpenApiTypes.OBJECT,
-                                                            403: ErrorSerializer})
+                                                            403: ErrorSerializer, 429: ErrorSerializer})
     def create(self, request):
         """Raise a case as the authenticated person (channel app), or on an enterprise's behalf."""
         data = self._input(CaseCreateSerializer)
@@ -343,6 +343,11 @@ class CaseViewSet(viewsets.GenericViewSet):
             enterprise = Enterprise.objects.filter(pk=data["enterprise"]).first()
             if enterprise is None:
                 raise exceptions.ValidationError({"enterprise": [_("No enterprise has this id.")]})
+        # The same rules as /cases/new/: who raises on which floor for whom, and how often.
+        enterprise = permissions.check_raise(request.user, floor, channel=data["channel"], enterprise=enterprise)
+        wait = ratelimit.is_limited(request._request, ratelimit.RAISE, person=request.user)
+        if wait:
+            raise exceptions.Throttled(wait)
         visitor = None
         if data["contact_name"] or data["contact_phone"]:
             visitor = case_services.Visitor(name=data["contact_name"], phone=data["contact_phone"])
@@ -350,6 +355,7 @@ class CaseViewSet(viewsets.GenericViewSet):
             actor=request.user, floor=floor, category=category, description=data["description"],
             channel=data["channel"], enterprise=enterprise, visitor=visitor,
         )
+        ratelimit.count(request._request, ratelimit.RAISE, person=request.user)
         response = self._detail(raised.case)
         response.status_code = status.HTTP_201_CREATED
         return response

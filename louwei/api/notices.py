@@ -167,7 +167,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
 
     def retrieve(self, request, *args, **kwargs):
         notice = self.get_object()
-        deliveries = queries.visible_deliveries(request.user, notice)
+        deliveries = notice_queries.visible_deliveries(request.user, notice)
         notice.read_state = None if deliveries is None else queries.read_state(deliveries)
         return Response(self.get_serializer(notice).data)
 
@@ -178,7 +178,7 @@ class NoticeViewSet(viewsets.ReadOnlyModelViewSet):
     def deliveries(self, request, pk=None):
         """Staff: the notice's deliveries to the enterprises they may see, with who read it and when."""
         notice = self.get_object()
-        deliveries = queries.visible_deliveries(request.user, notice)
+        deliveries = notice_queries.visible_deliveries(request.user, notice)
         if deliveries is None:
             raise exceptions.PermissionDenied()
         if request.query_params.get("unread") in ("1", "true", "yes"):

@@ -10,9 +10,7 @@ from louwei.buildings.queries import buildings_for
 from louwei.committee.models import FloorLeader
 from louwei.committee.queries import serving_leaders_qs
 from louwei.core.db import count_of
-from louwei.notices import permissions as notice_permissions
 from louwei.notices.models import Delivery, Relay
-from louwei.notices.queries import deliveries_of
 
 A = access.Action
 
@@ -80,14 +78,6 @@ def floor_leaders(user) -> QuerySet[FloorLeader]:
 
 
 # --- notices ---------------------------------------------------------------------------------------
-
-
-def visible_deliveries(user, notice):
-    """The notice's deliveries to the enterprises ``user`` may view, for staff of the notice's scope;
-    ``None`` for anyone else (enterprise people see their own read state on the notice instead)."""
-    if not notice_permissions.may_view_notice_staff(user, notice):
-        return None
-    return deliveries_of(notice).filter(enterprise__in=access.enterprises(user, A.ENTERPRISE_VIEW))
 
 
 def read_state(deliveries) -> dict:

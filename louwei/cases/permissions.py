@@ -21,13 +21,16 @@ Who may do what (``allowed_actions``; the services check the same rules):
 
 from __future__ import annotations
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from louwei import access
 from louwei.access import Action
+from louwei.accounts.models import RoleKind
 
 from . import tracking
-from .models import TRANSITIONS, Case, CaseEvent, EventKind, Handler, HandlerMember, Status
+from .models import ON_BEHALF_CHANNELS, TRANSITIONS, Case, CaseEvent, EventKind, Handler, HandlerMember, Status
 
 FLOOR_LEADER_ACTIONS = frozenset({"answer", "pass_on", "note", "public_note"})
 COMMITTEE_ACTIONS = frozenset({
@@ -132,12 +135,19 @@ def may_view(user, case: Case, *, token: str = "") -> bool:
 
 
 def sees_internal(user, case: Case) -> bool:
-    """Internal notes and photos are for the staff of the case's floor and for its handlers' staff
-    (a handler that had the case before a reassignment included), never for the submitter or their
-    enterprise."""
+    """Who reads the internal notes and photos of ``case`` and how to reach its submitter: the people
+    who act on it, the same on the pages and the API. The floor leader of its floor (CASE_ANSWER), the
+    committee of its building (CASE_TRIAGE: secretaries, members, district staff) and the staff of its
+    handlers (a handler that had it before a reassignment included). Never the submitter, their
+    enterprise, or staff who only read the building's cases (property staff, unless their company
+    handles it): the raise form promises that only the floor leader and the people handling the case
+    see the submitter's phone."""
     if not _authenticated(user):
         return False
-    return access.can(user, Action.CASE_VIEW, case.floor) or _was_handler(handler_ids(user), case)
+    if user.is_superuser:
+        return True
+    return (access.can(user, Action.CASE_ANSWER, case.floor) or access.can(user, Action.CASE_TRIAGE, case.building)
+            or _was_handler(handler_ids(user), case))
 
 
 def _district_of(case: Case) -> int:
@@ -215,6 +225,48 @@ def may(user, action: str, case: Case, *, token: str = "") -> bool:
 def may_raise_for(user, floor) -> bool:
     """CASE_RAISE_FOR on the floor: may raise on an enterprise's behalf, with a channel."""
     return _authenticated(user) and access.can(user, Action.CASE_RAISE_FOR, floor)
+
+
+def own_enterprise_ids(user) -> set[int]:
+    """The enterprises ``user`` works for (employee or enterprise contact roles)."""
+    return {
+        role.enterprise_id for role in access.active_roles(user)
+        if role.kind in (RoleKind.EMPLOYEE, RoleKind.ENTERPRISE_CONTACT) and role.enterprise_id
+    }
+
+
+def raisable_enterprises(user, floor) -> tuple[bool, QuerySet]:
+    """Whom ``user`` may raise a case for on ``floor``, the same on the page and the API:
+    ``(on_behalf, enterprises)``. With CASE_RAISE_FOR on the floor, any enterprise now on it, on its
+    behalf; otherwise only their own enterprises now on it, for themselves. ``PermissionDenied`` when
+    neither (a handler's staff, an employee on another enterprise's floor)."""
+    from louwei.buildings.models import Enterprise
+
+    on_floor = Enterprise.objects.on_floors([floor])
+    if may_raise_for(user, floor):
+        return True, on_floor
+    own = own_enterprise_ids(user)
+    mine = on_floor.filter(pk__in=own)
+    if not own or not mine.exists():
+        raise PermissionDenied("case.raise")
+    return False, mine
+
+
+def check_raise(user, floor, *, channel: str, enterprise=None):
+    """Ask before a signed-in person raises a case on ``floor`` from a face (``/cases/new/``, the
+    API): the floor and enterprise rules of :func:`raisable_enterprises` (``PermissionDenied``), an
+    on-behalf channel only with CASE_RAISE_FOR, the enterprise one of those offered
+    (``ValidationError``). Returns the enterprise (one's own, when none was given)."""
+    on_behalf, enterprises = raisable_enterprises(user, floor)
+    if channel in ON_BEHALF_CHANNELS and not on_behalf:
+        raise PermissionDenied("case.raise_for")
+    if enterprise is None:
+        return None if on_behalf else enterprises.order_by("name", "pk").first()
+    if not enterprises.filter(pk=enterprise.pk).exists():
+        message = (_("The enterprise is not on this floor.") if on_behalf
+                   else _("You may only raise cases for your own enterprise."))
+        raise ValidationError({"enterprise": [message]})
+    return enterprise
 
 
 def may_view_figures(user, building_or_district) -> bool:

@@ -1,5 +1,6 @@
 """Rate limits of what people without an account do with cases: raising a case from the floor QR
-code, "+1 I have the same request", adding information and looking a case up by its link.
+code, "+1 I have the same request", adding information and looking a case up by its link. Raising is
+also limited for signed-in people, per account, on the pages and the API alike.
 
 Each is counted per client address (django-ratelimit's ``ip`` key, so ``RATELIMIT_IP_META_KEY``
 behind a proxy applies as for the login, see ``louwei.accounts.ratelimit``) and per device: a random
@@ -32,15 +33,19 @@ class Limit:
     name: str
     address_rate: str
     device_rate: str
+    account_rate: str = ""  # a signed-in person, whatever face they use (page or API); none: not limited
 
     def rate(self, which: str) -> str:
         setting = f"LOUWEI_CASE_{self.name.upper()}_RATE_{which.upper()}"
-        return getattr(settings, setting, self.address_rate if which == "address" else self.device_rate)
+        default = {"address": self.address_rate, "device": self.device_rate, "account": self.account_rate}[which]
+        return getattr(settings, setting, default)
 
 
 # An office building often reaches us through one public address, so the address limit is loose
 # and the device limit does the fine work.
-RAISE = Limit("raise", address_rate="30/h", device_rate="3/10m")
+# A signed-in person is counted per account, on the page and the API alike: loose enough for a floor
+# leader raising cases after a round of visits, tight enough to stop a script.
+RAISE = Limit("raise", address_rate="30/h", device_rate="3/10m", account_rate="30/h")
 SUPPORT = Limit("support", address_rate="20/h", device_rate="10/10m")
 ADD_INFORMATION = Limit("add", address_rate="20/h", device_rate="10/10m")
 LOOKUP = Limit("lookup", address_rate="20/h", device_rate="10/10m")
@@ -82,8 +87,14 @@ def _device_key(group, request) -> str:
     return device_id(request)
 
 
-def _usages(request, limit: Limit, increment: bool):
+def _usages(request, limit: Limit, increment: bool, person=None):
     group = f"cases.{limit.name}"
+    if person is not None and getattr(person, "is_authenticated", False):
+        rate = limit.rate("account")
+        if not rate:
+            return []
+        return [get_usage(request, group=f"{group}.account", key=lambda _group, _request: str(person.pk),
+                          rate=rate, method=ALL, increment=increment)]
     return [
         get_usage(request, group=f"{group}.ip", key="ip", rate=limit.rate("address"), method=ALL,
                   increment=increment),
@@ -92,11 +103,11 @@ def _usages(request, limit: Limit, increment: bool):
     ]
 
 
-def is_limited(request, limit: Limit) -> int:
-    """Has this address or this device already used up ``limit``? Counts nothing. Returns the
-    seconds until it may try again (true), or 0 (false)."""
+def is_limited(request, limit: Limit, *, person=None) -> int:
+    """Has this address or this device (``person``: this account) already used up ``limit``? Counts
+    nothing. Returns the seconds until it may try again (true), or 0 (false)."""
     wait = 0
-    for usage in _usages(request, limit, increment=False):
+    for usage in _usages(request, limit, increment=False, person=person):
         if usage is None:  # the cache failed and RATELIMIT_FAIL_OPEN is set
             continue
         if usage["limit"] == 0 or usage["count"] >= usage["limit"]:
@@ -111,6 +122,6 @@ def retry_after(response, seconds: int):
     return response
 
 
-def count(request, limit: Limit) -> None:
-    """Count one use of ``limit`` by this address and this device."""
-    _usages(request, limit, increment=True)
+def count(request, limit: Limit, *, person=None) -> None:
+    """Count one use of ``limit`` by this address and this device (``person``: by this account)."""
+    _usages(request, limit, increment=True, person=person)

@@ -4,8 +4,8 @@ already there instead of opening another (附议).
 Bounded: one query reads at most :data:`CANDIDATES` open cases of the floor (newest first, through
 the partial index of open cases by floor), and the ranking is done in Python on their words
 (``louwei.core.search`` cuts Chinese into words with jieba). What is returned is what a stranger may
-see: number, category, status, a short summary with phone-like digit runs masked; never who
-submitted it.
+see: number, category, status, a short summary with phone-like digit runs, e-mail addresses and
+people's names masked; never who submitted it.
 """
 
 from __future__ import annotations
@@ -57,8 +57,31 @@ def score(terms: set[str], description: str) -> int:
     return sum(_weight(term) for term in terms & words)
 
 
-def masked_summary(description: str, length: int = SUMMARY_LENGTH) -> str:
-    text = " ".join(_DIGITS.sub("•••", description or "").split())
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
+# The surname before a form of address: 张先生, 李女士, 王经理, 刘师傅, 赵书记 …
+_ADDRESSED = re.compile(r"[\u4e00-\u9fff](?=(先生|女士|小姐|经理|总监|主任|老师|师傅|书记|律师|医生|阿姨|同学))")
+
+
+def mask_personal(text: str, names=()) -> str:
+    """``text`` with what names or reaches a person masked: runs of digits (phones, ID numbers), e-mail
+    addresses, the ``names`` given (the submitter's), names before a form of address and the words
+    jieba tags as a person's name (``nr``)."""
+    import jieba.posseg
+
+    from louwei.core.search import tokenizer
+
+    text = _EMAIL.sub("•••", _DIGITS.sub("•••", text or ""))
+    for name in names:
+        if name and len(name.strip()) >= 2:
+            text = text.replace(name.strip(), "••")
+    text = _ADDRESSED.sub("•", text)
+    tokenizer()  # jieba initialised once, with the policy words
+    return "".join("••" if word.flag.startswith("nr") else word.word for word in jieba.posseg.cut(text))
+
+
+def masked_summary(description: str, length: int = SUMMARY_LENGTH, names=()) -> str:
+    """The first words of a case for a stranger: :func:`mask_personal`, shortened to ``length``."""
+    text = " ".join(mask_personal(description, names).split())
     return text if len(text) <= length else text[: length - 1] + "…"
 
 
@@ -69,7 +92,7 @@ def candidates(floor, category: Category | None = None):
         qs = qs.filter(category=category)
     return (
         qs.select_related("category")
-        .only("number", "status", "description", "supporter_count", "submitted_at", "category")
+        .only("number", "status", "description", "supporter_count", "submitted_at", "category", "submitter_name")
         .order_by("-submitted_at", "-pk")[:CANDIDATES]
     )
 
@@ -93,8 +116,18 @@ def similar_open_cases(floor, text: str, category: Category | None = None, *, li
     return [
         SimilarCase(
             number=case.number, category=case.category, status=case.status,
-            status_label=str(case.get_status_display()), summary=masked_summary(case.description),
+            status_label=str(case.get_status_display()),
+            summary=masked_summary(case.description, names=[case.submitter_name]),
             supporter_count=case.supporter_count, score=points,
         )
         for points, _supporters, _position, case in ranked[:limit]
     ]
+
+
+def supportable(floor, number: str) -> Case | None:
+    """The case "+1" may be added to from ``floor``'s page: one of the open cases the floor's
+    similar-cases hint compares (:func:`candidates`), else None, whether the number does not exist,
+    is another floor's, or is closed (the same answer for each)."""
+    return (Case.objects.filter(pk__in=candidates(floor).values("pk"), number=(number or "").strip())
+            .select_related("floor", "category").first())
+

@@ -154,10 +154,27 @@ def deliveries_of(notice) -> QuerySet[Delivery]:
     )
 
 
-def reach(notice) -> dict:
+def visible_deliveries(user, notice) -> QuerySet[Delivery] | None:
+    """The notice's deliveries to the enterprises ``user`` may view (ENTERPRISE_VIEW), for staff of the
+    notice's scope; ``None`` for anyone else (enterprise people see their own read state instead).
+    The staff page and the API list exactly these: a floor leader her floors' enterprises, another
+    building's secretary none of this building's."""
+    if not permissions.may_view_notice_staff(user, notice):
+        return None
+    return deliveries_of(notice).filter(enterprise__in=access.enterprises(user, Action.ENTERPRISE_VIEW))
+
+
+def reach(notice, user=None) -> dict:
     """Reach figures: totals and per floor / per building counts of reached, read and relayed
-    enterprises (an enterprise on two floors counts on each). Three aggregate queries."""
+    enterprises (an enterprise on two floors counts on each). Three aggregate queries. With ``user``,
+    only what they may see: the deliveries of :func:`visible_deliveries`, on the floors they may view."""
     deliveries = Delivery.objects.filter(notice=notice)
+    occupancies = Occupancy.objects.current().filter(enterprise__notice_deliveries__notice=notice)
+    if user is not None:
+        visible = access.enterprises(user, Action.ENTERPRISE_VIEW)
+        deliveries = deliveries.filter(enterprise__in=visible)
+        occupancies = occupancies.filter(enterprise__in=visible,
+                                         unit__floor__in=access.floors(user, Action.BUILDING_VIEW))
     totals = deliveries.aggregate(
         reached=Count("pk"),
         read=Count("pk", filter=Q(first_read_at__isnull=False)),
@@ -165,9 +182,6 @@ def reach(notice) -> dict:
     )
 
     def rows(*group_by):
-        occupancies = Occupancy.objects.current().filter(
-            enterprise__notice_deliveries__notice=notice
-        )
         relayed = Relay.objects.filter(delivery__notice=notice, delivery__enterprise_id=OuterRef("enterprise_id"))
         return list(
             occupancies.values(*group_by)

@@ -260,9 +260,10 @@ def detail(request, pk):
         services.mark_read(actor=request.user, notice=notice)
     context = {"notice": notice, "attachments": queries.attachments_of(notice), "staff": staff}
     if staff:
-        deliveries = Paginator(queries.deliveries_of(notice), 50).get_page(request.GET.get("page"))
+        # Only the enterprises this person may see, as /api/v1/notices/N/deliveries/ lists them.
+        deliveries = Paginator(queries.visible_deliveries(request.user, notice), 50).get_page(request.GET.get("page"))
         context.update({
-            "reach": queries.reach(notice), "deliveries": deliveries,
+            "reach": queries.reach(notice, request.user), "deliveries": deliveries,
             "can_write": permissions.may_write_notice(request.user, notice),
             "history": notice.history.select_related("history_user").order_by("-history_date")[:20],
             "breadcrumbs": _trail((notice.title, "")),

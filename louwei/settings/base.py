@@ -212,6 +212,8 @@ LOUWEI_OPEN311_PUBLIC_READ = env_bool("LOUWEI_OPEN311_PUBLIC_READ", False)
 # Visitors raising cases without an account: per client address and per device (a signed cookie).
 LOUWEI_CASE_RAISE_RATE_ADDRESS = os.environ.get("LOUWEI_CASE_RAISE_RATE_ADDRESS", "30/h")
 LOUWEI_CASE_RAISE_RATE_DEVICE = os.environ.get("LOUWEI_CASE_RAISE_RATE_DEVICE", "3/10m")
+# Signed-in people raising cases, on the pages and the API alike: per account.
+LOUWEI_CASE_RAISE_RATE_ACCOUNT = os.environ.get("LOUWEI_CASE_RAISE_RATE_ACCOUNT", "30/h")
 LOUWEI_OPEN311_RATE = os.environ.get("LOUWEI_OPEN311_RATE", "60/m")  # POSTs per API key
 LOUWEI_OPEN311_CONTACT = os.environ.get("LOUWEI_OPEN311_CONTACT", "")  # shown in the discovery document
 

@@ -31,16 +31,16 @@ def test_who_gets_a_cases_photo(client, world):
     case = raise_by(world, photos=[png()])
     public = CasePhoto.objects.get(case=case)
     internal = CasePhoto.objects.create(case=case, image=public.image.name, is_public=False)
-    denied = {"other_leader": 403, "other_employee": 403, "outsider": 403, "other_secretary": 403,
-              "other_district": 403}
+    denied = {"other_leader": 404, "other_employee": 404, "outsider": 404, "other_secretary": 404,
+              "other_district": 404}
     got = who_gets(client, reverse("cases:photo", args=[public.pk]), people(world), starts_with=JPEG)
     assert got.pop("anonymous") == 302
     assert got == {"submitter": 200, "contact": 200, "leader": 200, "secretary": 200, "district": 200,
-                   "handler_staff": 403, **denied}  # a handler sees a case once dispatched to it
+                   "handler_staff": 404, **denied}  # a handler sees a case once dispatched to it
     got = who_gets(client, reverse("cases:photo", args=[internal.pk]), people(world), starts_with=JPEG)
     assert got.pop("anonymous") == 302
-    assert got == {"submitter": 403, "contact": 403, "leader": 200, "secretary": 200, "district": 200,
-                   "handler_staff": 403, **denied}
+    assert got == {"submitter": 404, "contact": 404, "leader": 200, "secretary": 200, "district": 200,
+                   "handler_staff": 404, **denied}
 
 
 def test_photos_are_stored_under_random_names(world):

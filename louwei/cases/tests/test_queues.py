@@ -231,7 +231,7 @@ def test_everyone_sees_what_they_raised_and_an_employee_only_their_own(client, w
     response = client.get("/cases/")
     assert numbers(response) == [own.number]
     assert theirs.number not in response.content.decode()
-    assert client.get(f"/cases/{theirs.number}/").status_code == 403
+    assert client.get(f"/cases/{theirs.number}/").status_code == 404
 
 
 def test_an_enterprise_contact_follows_their_enterprises_cases(client, world):

@@ -352,13 +352,13 @@ def test_the_similar_fragment_is_empty_for_nothing_alike(client, site):
 @freeze_time(NOW)
 def test_a_visitor_adds_their_voice_to_an_open_case(client, site):
     case = CaseFactory(floor=site.f3, description="走廊灯坏了")
-    response = client.post(reverse("cases:support", args=[case.number]), HTTP_HX_REQUEST="true")
+    response = client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200
     case.refresh_from_db()
     assert case.supporter_count == 1
     assert CaseEvent.objects.filter(case=case, kind="supported").count() == 1
     # the same browser again: not counted twice
-    client.post(reverse("cases:support", args=[case.number]), HTTP_HX_REQUEST="true")
+    client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}, HTTP_HX_REQUEST="true")
     case.refresh_from_db()
     assert case.supporter_count == 1
 
@@ -366,10 +366,10 @@ def test_a_visitor_adds_their_voice_to_an_open_case(client, site):
 @freeze_time(NOW)
 def test_support_without_htmx_redirects_back_to_the_form(client, site):
     case = CaseFactory(floor=site.f3, description="走廊灯坏了")
-    response = client.post(reverse("cases:support", args=[case.number]))
+    response = client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code})
     assert response.status_code == 302 and response["Location"] == raise_url(site.f3)
     response = client.post(reverse("cases:support", args=[CaseFactory(floor=site.f3).number]),
-                           {"next": "https://evil.example/"})
+                           {"floor": site.f3.code, "next": "https://evil.example/"})
     assert response["Location"] == raise_url(site.f3), "no open redirect"
 
 
@@ -378,7 +378,7 @@ def test_a_signed_in_person_supports_without_the_visitor_limit(client, site):
     client.force_login(UserFactory())
     for n in range(12):
         case = CaseFactory(floor=site.f3, description=f"第{n}个问题")
-        assert client.post(reverse("cases:support", args=[case.number])).status_code == 302
+        assert client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}).status_code == 302
         case.refresh_from_db()
         assert case.supporter_count == 1
 
@@ -387,8 +387,8 @@ def test_a_signed_in_person_supports_without_the_visitor_limit(client, site):
 def test_support_is_rate_limited_for_visitors(client, site):
     cases = [CaseFactory(floor=site.f3, description=f"第{n}个问题") for n in range(11)]
     for case in cases[:10]:
-        assert client.post(reverse("cases:support", args=[case.number])).status_code == 302
-    response = client.post(reverse("cases:support", args=[cases[10].number]))
+        assert client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}).status_code == 302
+    response = client.post(reverse("cases:support", args=[cases[10].number]), {"floor": site.f3.code})
     assert response.status_code == 429
     cases[10].refresh_from_db()
     assert cases[10].supporter_count == 0
@@ -396,10 +396,10 @@ def test_support_is_rate_limited_for_visitors(client, site):
 
 def test_a_closed_case_cannot_be_supported(client, site):
     case = CaseFactory(floor=site.f3, status=Status.CLOSED)
-    client.post(reverse("cases:support", args=[case.number]))
+    assert client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}).status_code == 404
     case.refresh_from_db()
     assert case.supporter_count == 0
-    assert client.get(reverse("cases:support", args=[case.number])).status_code == 405
+    assert client.get(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}).status_code == 405
     assert client.post(reverse("cases:support", args=["20990101-9999"])).status_code == 404
 
 
@@ -424,11 +424,11 @@ def test_supporting_ones_own_case_is_refused_with_a_message(client, site):
     user = UserFactory()
     case = CaseFactory(floor=site.f3, description="走廊灯坏了", submitted_by=user)
     client.force_login(user)
-    response = client.post(reverse("cases:support", args=[case.number]), follow=True)
+    response = client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}, follow=True)
     assert response.status_code == 200 and list(response.context["messages"])
     case.refresh_from_db()
     assert case.supporter_count == 0
-    response = client.post(reverse("cases:support", args=[case.number]), HTTP_HX_REQUEST="true")
+    response = client.post(reverse("cases:support", args=[case.number]), {"floor": site.f3.code}, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "badge-warn" in response.content.decode()
     case.refresh_from_db()
     assert case.supporter_count == 0

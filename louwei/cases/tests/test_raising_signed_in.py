@@ -197,7 +197,9 @@ def test_plus_one_from_the_signed_in_form_comes_back_to_it(client, tower):
     fragment = client.get(reverse("cases:similar"), {"floor": tower.f2.code, "description": "卫生间没有纸巾",
                                                      "next": new_url(tower.f2)}).content.decode()
     assert f'name="next" value="{new_url(tower.f2)}"' in fragment
-    response = client.post(reverse("cases:support", args=[case.number]), {"next": new_url(tower.f2)})
+    assert f'name="floor" value="{tower.f2.code}"' in fragment  # the +1 carries the floor page's context
+    response = client.post(reverse("cases:support", args=[case.number]),
+                           {"floor": tower.f2.code, "next": new_url(tower.f2)})
     assert response.status_code == 302 and response["Location"] == new_url(tower.f2)
     case.refresh_from_db()
     assert case.supporter_count == 1

@@ -42,11 +42,11 @@ SUCCESS = {
 
 
 def _case(request, number):
+    """The case, if the person may see it; the same 404 for a number that does not exist and for a
+    case that is not theirs, as the API answers (a number tells nothing)."""
     case = queries.case_by_number(number)
-    if case is None:
+    if case is None or not permissions.may_view(request.user, case):
         raise Http404("no such case")
-    if not permissions.may_view(request.user, case):
-        raise PermissionDenied("case.view")
     return case
 
 
@@ -145,7 +145,7 @@ def photo(request, pk):
     """A case's photo, for those who may see the case (internal photos: staff and handlers only)."""
     item = get_object_or_404(CasePhoto.objects.select_related("case__floor__building"), pk=pk)
     if not permissions.may_view(request.user, item.case):
-        raise PermissionDenied("case.view")
+        raise Http404("no such photo")
     if not item.is_public and not permissions.sees_internal(request.user, item.case):
-        raise PermissionDenied("case.view")
+        raise Http404("no such photo")
     return photos.response(item, max_age=3600)

@@ -21,8 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from louwei import access
 from louwei.access import Action
-from louwei.accounts.models import RoleKind
-from louwei.buildings.models import Enterprise, Floor, Occupancy
+from louwei.buildings.models import Floor, Occupancy
 from louwei.committee.queries import floor_page
 from louwei.core.forms import apply_validation_error
 
@@ -85,7 +84,7 @@ def visitor_raise(request, floor_code):
     person = request.user if request.user.is_authenticated else None
     ratelimit.device_id(request)  # give the browser its device id now, for the limit of its first case
     if request.method == "POST":
-        wait = ratelimit.is_limited(request, ratelimit.RAISE) if person is None else 0
+        wait = ratelimit.is_limited(request, ratelimit.RAISE, person=person)
         if wait:
             return _limited(request, wait, floor=floor)
         form = VisitorCaseForm(request.POST, request.FILES)
@@ -104,6 +103,7 @@ def visitor_raise(request, floor_code):
                 apply_validation_error(form, error)
             else:
                 if person is not None:
+                    ratelimit.count(request, ratelimit.RAISE, person=person)
                     messages.success(request, _("Sent. Your tracking number is %(number)s.")
                                      % {"number": raised.case.number})
                     return redirect("cases:detail", raised.case.number)
@@ -145,13 +145,6 @@ def visitor_done(request, number):
 # --- A signed-in person ------------------------------------------------------------------------
 
 
-def _own_enterprise_ids(user) -> set[int]:
-    return {
-        role.enterprise_id for role in access.active_roles(user)
-        if role.kind in (RoleKind.EMPLOYEE, RoleKind.ENTERPRISE_CONTACT) and role.enterprise_id
-    }
-
-
 def _own_floors(enterprise_ids):
     current = Occupancy.objects.current().filter(enterprise_id__in=enterprise_ids)
     return Floor.objects.filter(units__occupancies__in=current).distinct().select_related("building")
@@ -160,7 +153,7 @@ def _own_floors(enterprise_ids):
 def may_raise_somewhere(user) -> bool:
     """Whether "Raise a case" leads anywhere for ``user``: an enterprise of theirs on a floor, or a
     floor where they may raise on an enterprise's behalf. Handler staff have neither."""
-    own_ids = _own_enterprise_ids(user)
+    own_ids = permissions.own_enterprise_ids(user)
     if own_ids and _own_floors(own_ids).exists():
         return True
     return access.floors(user, Action.CASE_RAISE_FOR).exists()
@@ -181,7 +174,7 @@ def _floor_choices(user, own_ids):
 @require_http_methods(["GET", "POST"])
 def create(request):
     user = request.user
-    own_ids = _own_enterprise_ids(user)
+    own_ids = permissions.own_enterprise_ids(user)
     code = (request.GET.get("floor") or "").strip().upper()
     if not code:
         floors = _floor_choices(user, own_ids)
@@ -192,13 +185,7 @@ def create(request):
         return render(request, "cases/raise/choose_floor.html", {"floors": floors})
 
     floor = get_object_or_404(Floor.objects.select_related("building"), code=code)
-    on_behalf = permissions.may_raise_for(user, floor)
-    if on_behalf:
-        enterprises = Enterprise.objects.on_floors([floor])
-    else:
-        enterprises = Enterprise.objects.on_floors([floor]).filter(pk__in=own_ids)
-        if not own_ids or not enterprises.exists():
-            raise PermissionDenied("case.raise")
+    on_behalf, enterprises = permissions.raisable_enterprises(user, floor)  # the API asks the same
     enterprises = enterprises.order_by("name")
 
     form = RaiseForm(request.POST or None, request.FILES or None, enterprises=enterprises, on_behalf=on_behalf)
@@ -206,8 +193,14 @@ def create(request):
         only = list(enterprises[:2])
         if len(only) == 1:
             form.fields["enterprise"].initial = only[0].pk
+    if request.method == "POST":
+        wait = ratelimit.is_limited(request, ratelimit.RAISE, person=user)
+        if wait:
+            return _limited(request, wait, floor=floor)
     if request.method == "POST" and form.is_valid():
         try:
+            permissions.check_raise(user, floor, channel=form.channel_value(),
+                                    enterprise=form.cleaned_data["enterprise"])
             raised = services.raise_case(
                 actor=user, floor=floor, category=form.cleaned_data["category"],
                 description=form.cleaned_data["description"], channel=form.channel_value(),
@@ -216,6 +209,7 @@ def create(request):
         except ValidationError as error:
             apply_validation_error(form, error)
         else:
+            ratelimit.count(request, ratelimit.RAISE, person=user)
             messages.success(request, _("Sent. Your tracking number is %(number)s.") % {"number": raised.case.number})
             return redirect("cases:detail", raised.case.number)
     return render(request, "cases/raise/create.html", {
@@ -252,8 +246,12 @@ def _back(request, case):
 
 @require_POST
 def support(request, number):
-    """"+1 I have the same request" on an open case: login optional; visitors are rate-limited."""
-    case = get_object_or_404(Case.objects.select_related("floor", "category"), number=number)
+    """"+1 I have the same request" on an open case of the floor's similar-cases hint: the form sends
+    the floor's code with the number, and only a case that hint could show is supported. A number
+    that does not exist, another floor's case or a closed one: the same 404 (a number alone tells
+    nothing). Login optional; visitors are rate-limited."""
+    floor = Floor.objects.filter(code=(request.POST.get("floor") or "").strip().upper()).first()
+    case = similar_cases.supportable(floor, number) if floor is not None else None
     visitor = not request.user.is_authenticated
 
     def answer(template, status=200, wait=0, **context):
@@ -261,6 +259,11 @@ def support(request, number):
         code = 200 if request.htmx and status < 500 else status
         response = render(request, template, {"case": case, **context}, status=code)
         return ratelimit.remember_device(request, ratelimit.retry_after(response, wait))
+
+    if case is None:
+        if request.htmx:
+            return answer("cases/raise/_supported.html", closed=True, status=404)
+        raise Http404("no open case of this number on this floor")
 
     supported = list(request.session.get(SESSION_SUPPORTED, []))
     if case.number in supported:
