@@ -53,7 +53,7 @@ def demo(django_db_setup, django_db_blocker):
             page = Client()
             page.force_login(user)
             api = APIClient()
-            secret = create_token(actor=None, user=user, name="compare").secret
+            secret = create_token(actor=user, user=user, name="compare").secret
             api.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en")
             people[username] = (page, api)
         yield {"cases": cases, "enterprises": enterprises, "notices": notices, "people": people}

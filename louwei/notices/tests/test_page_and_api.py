@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 def api(user) -> APIClient:
     client = APIClient()
-    secret = create_token(actor=None, user=user, name="test").secret
+    secret = create_token(actor=user, user=user, name="test").secret
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}", HTTP_ACCEPT_LANGUAGE="en")
     return client
 
