@@ -193,7 +193,7 @@ def posters(args) -> None:
 
 def notices(args) -> None:
     print("publishing one notice to every enterprise of a building (the audience resolved in bulk)")
-    from louwei.notices.benchmark import publish_to
+    from bench.notices import publish_to
 
     import resource
 

@@ -519,7 +519,7 @@ def drill_worker_kill_fanout(stack: Stack, sink: Sink) -> list[Check]:
     from louwei import access
     from louwei.accounts.models import Role, RoleKind
     from louwei.notices import services as notices
-    from louwei.notices.benchmark import build
+    from bench.notices import build
     from louwei.notices.models import Delivery
     from louwei.notifications import tasks as notification_tasks
     from louwei.notifications.models import Channel, Message

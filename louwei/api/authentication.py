@@ -12,7 +12,7 @@ from rest_framework.authentication import BaseAuthentication, get_authorization_
 from louwei.accounts import ratelimit
 
 from .models import ApiToken
-from .tokens import PREFIX_LENGTH, matches, prefix_of
+from louwei.core.tokens import PREFIX_LENGTH, matches, prefix_of
 
 # ``last_used_at`` is written at most this often per token, so busy clients cost no write per request.
 LAST_USED_RESOLUTION = datetime.timedelta(minutes=1)

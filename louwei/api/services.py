@@ -14,7 +14,7 @@ from louwei import access
 from louwei.core.audit import record
 
 from .models import ApiToken
-from .tokens import hash_secret, new_secret, prefix_of
+from louwei.core.tokens import hash_secret, new_secret, prefix_of
 
 
 @dataclass

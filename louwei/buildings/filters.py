@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from louwei.core.forms import SEARCH_MAX_LENGTH, FormRenderer
+from louwei.core.text import compact, normalise
 
 from .models import Industry, PartyOrganisation
 
@@ -19,6 +20,16 @@ SIZE_BANDS = {
     "100-299": (_("100–299 employees"), Q(employee_count__gte=100, employee_count__lt=300)),
     "300+": (_("300 employees or more"), Q(employee_count__gte=300)),
 }
+
+
+def search_q(text: str) -> Q:
+    """Name fragment or USCC fragment."""
+    name = normalise(text)
+    code = compact(text).upper()
+    condition = Q(name__icontains=name)
+    if code and code.isalnum():
+        condition |= Q(uscc__icontains=code)
+    return condition
 
 
 class FilterForm(forms.Form):
@@ -96,8 +107,6 @@ class EnterpriseFilter(django_filters.FilterSet):
         self.form.fields["floor"].queryset = floors
 
     def filter_search(self, queryset, name, value):
-        from .queries import search_q
-
         if not value or not value.strip():
             return queryset
         return queryset.filter(search_q(value))

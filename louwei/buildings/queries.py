@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils.translation import gettext_lazy as _
 
 from louwei import access
@@ -267,15 +267,3 @@ def building_counts(building: Building) -> dict[str, int]:
     ) | Floor.objects.filter(building=building).aggregate(
         floors=Count("pk", distinct=True), units=Count("units", distinct=True)
     )
-
-
-def search_q(text: str) -> Q:
-    """Name fragment or USCC fragment."""
-    from louwei.core.text import compact, normalise
-
-    name = normalise(text)
-    code = compact(text).upper()
-    condition = Q(name__icontains=name)
-    if code and code.isalnum():
-        condition |= Q(uscc__icontains=code)
-    return condition

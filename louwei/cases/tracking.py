@@ -6,23 +6,22 @@ links; the token itself is shown once, on the page after submission (and printed
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import secrets
+
+from louwei.core.tokens import hash_secret, matches
+
+# The name the tracking pages use; the one hash of every token.
+hash_token = hash_secret
 
 
 def new_token() -> tuple[str, str]:
-    """A fresh token and the hash to store on the case."""
+    """A fresh token and the hash to store on the case (hashed as every token is: ``core.tokens``)."""
     token = secrets.token_urlsafe(12)
     return token, hash_token(token)
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def token_matches(case, token: str) -> bool:
     """Does ``token`` open ``case``? Constant-time; a case without a link never matches."""
     if not case.tracking_hash or not token:
         return False
-    return hmac.compare_digest(case.tracking_hash, hash_token(token))
+    return matches(token, case.tracking_hash)

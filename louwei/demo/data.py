@@ -177,7 +177,7 @@ class LoginSpec:
 
 @dataclass(frozen=True)
 class HandlerLoginSpec:
-    """A demo login of a handler's staff (承办单位): ``handler`` is a key of ``louwei.cases.demo.HANDLERS``."""
+    """A demo login of a handler's staff (承办单位): ``handler`` is a key of ``louwei.demo.cases.HANDLERS``."""
 
     person: PersonSpec
     handler: str

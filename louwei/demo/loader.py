@@ -127,7 +127,7 @@ class _Loader:
     def load_notices(self, building: Building, district: PartyCommittee) -> None:
         """A few notices and policies, published by the secretary; some read, some not, so floor
         5's leader has a "not yet read on my floors" list."""
-        from louwei.notices.demo import load_demo_notices
+        from louwei.demo.notices import load_demo_notices
         from louwei.notices.models import Notice
 
         before = Notice.objects.count()
@@ -138,8 +138,8 @@ class _Loader:
 
     def load_cases(self, generated, building: Building, district: PartyCommittee, enterprises) -> None:
         """The handlers' staff logins, an employee per floor who uses the app, then the handlers and
-        about a hundred cases in every state (``louwei.cases.demo``)."""
-        from louwei.cases.demo import load_demo_cases
+        about a hundred cases in every state (``louwei.demo.cases``)."""
+        from louwei.demo.cases import load_demo_cases
 
         for spec in generated["handler_logins"]:
             self.person(spec.person)

@@ -11,7 +11,7 @@ class NoticesConfig(AppConfig):
         from louwei.buildings.models import Occupancy
         from louwei.buildings.signals import occupancies_started, occupancy_started
 
-        from . import services
+        from . import notify, services  # noqa: F401  notify registers the notification event kinds
 
         # A newcomer receives the still-current notices whose audience now includes it: one moving
         # in through the pages, or many through a roster import.

@@ -1,6 +1,7 @@
 """The kinds of event the notification service knows.
 
-A feature registers its kinds here (or in its own module at import time)::
+A feature registers its kinds in its own module, imported by its ``AppConfig.ready`` (this module
+knows no feature)::
 
     from louwei.notifications import events
     events.register("request.assigned", _("Request assigned to you"), default_channels=("inbox", "email"))
@@ -13,8 +14,6 @@ configured per building, not per person).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from django.utils.translation import gettext_lazy as _
 
 INBOX = "inbox"
 EMAIL = "email"
@@ -59,6 +58,3 @@ def lookup(kind: str) -> EventKind:
 def all_kinds() -> list[EventKind]:
     return [_registry[k] for k in sorted(_registry)]
 
-
-register("notice.published", _("A notice or policy is published for you"), default_channels=(INBOX, EMAIL))
-register("notice.reminder", _("Reminder of a notice you have not read"), default_channels=(INBOX, EMAIL))

@@ -1,4 +1,4 @@
-"""Open311 API keys of client systems: issuing, revoking, checking. Hashed like ``louwei.api.tokens``:
+"""Open311 API keys of client systems: issuing, revoking, checking. Hashed by ``louwei.core.tokens``:
 the key is shown once, when issued; only its SHA-256 is kept, and a presented key is found by its hash.
 
 Who may issue and revoke: a superuser (keys for every district, or limited to one), and district staff
@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from louwei import access
 from louwei.access import Action
-from louwei.api.tokens import hash_secret, new_secret, prefix_of
+from louwei.core.tokens import hash_secret, new_secret, prefix_of
 from louwei.buildings.models import PartyCommittee
 from louwei.core.audit import record
 

@@ -76,7 +76,7 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
 ]
 
-from louwei.api.settings_snippet import API_INSTALLED_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402
+from .api import API_INSTALLED_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: E402
 
 INSTALLED_APPS += API_INSTALLED_APPS
 

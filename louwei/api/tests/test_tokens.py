@@ -14,7 +14,7 @@ from rest_framework.test import APIClient
 from louwei.access import SYSTEM
 from louwei.api.models import ApiToken
 from louwei.api.services import create_token, revoke_token
-from louwei.api.tokens import hash_secret
+from louwei.core.tokens import hash_secret
 from louwei.core.models import AuditEvent
 from louwei.testing.factories import UserFactory
 
@@ -171,7 +171,7 @@ def test_refusals_speak_chinese_by_default(people):
 
 
 def test_no_secret_starts_with_a_dash_that_a_command_line_would_take_for_an_option():
-    from louwei.api.tokens import new_secret
+    from louwei.core.tokens import new_secret
 
     # One in 64 would without the rule: 2,000 secrets without one is a certainty only with it.
     assert not any(new_secret().startswith("-") for _ in range(2000))

@@ -14,7 +14,7 @@ from django.utils import timezone
 from louwei.accounts.models import User
 from louwei.buildings.models import Building
 from louwei.cases import deadlines
-from louwei.cases.demo import DAYS, HANDLERS, load_demo_cases
+from louwei.demo.cases import DAYS, HANDLERS, load_demo_cases
 from louwei.cases.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,

@@ -1,8 +1,9 @@
 import pytest
 
 from louwei.accounts.models import RoleKind
-from louwei.notices import benchmark, queries
-from louwei.notices.demo import load_demo_notices
+from bench import notices as benchmark
+from louwei.demo.notices import load_demo_notices
+from louwei.notices import queries
 from louwei.notices.models import Delivery, Notice, Read
 from louwei.testing.factories import BuildingFactory, FloorFactory, FloorLeaderFactory, UserFactory, enterprise_on, grant
 

@@ -10,7 +10,7 @@ from django.core.management import CommandError, call_command
 
 from louwei.access import SYSTEM
 from louwei.accounts.models import RoleKind
-from louwei.api.tokens import hash_secret
+from louwei.core.tokens import hash_secret
 from louwei.core.models import AuditEvent
 from louwei.open311 import keys
 from louwei.open311.models import ClientKey

@@ -1,4 +1,6 @@
-"""Making and checking token secrets. Kernel-free helpers shared by the service and the authentication."""
+"""Making and checking token secrets, the one way: only a SHA-256 of a secret is stored, and a presented
+secret is compared with it in constant time. Used by the API's bearer tokens, Open311's client keys and
+the cases' private tracking links."""
 
 from __future__ import annotations
 

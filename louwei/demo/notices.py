@@ -14,9 +14,8 @@ from django.utils import timezone
 from louwei import access
 from louwei.accounts.models import Role, RoleKind
 from louwei.buildings.models import Industry
-
-from . import services
-from .models import Delivery, Notice
+from louwei.notices import services
+from louwei.notices.models import Delivery, Notice
 
 DEMO = [
     {

@@ -1,4 +1,5 @@
-"""Demo cases for the demo building (``load_demo`` calls :func:`load_demo_cases`).
+"""Demo cases for the demo building (``load_demo`` calls :func:`load_demo_cases`). Kept with the demo,
+out of the cases app: demo data is no part of a feature.
 
 The building gets its handlers (the property company with the staff logins ``wuye`` and ``wuye2``,
 the building committee, three district departments) and about a hundred cases received over the
@@ -36,11 +37,8 @@ from django.utils import timezone
 
 from louwei.accounts.models import Role, RoleKind, User
 from louwei.buildings.models import Enterprise, Floor
-from louwei.committee.models import FloorLeader
-from louwei.demo import data
-
-from . import figures, services
-from .models import (
+from louwei.cases import figures, services
+from louwei.cases.models import (
     ON_BEHALF_CHANNELS,
     OPEN_STATUSES,
     Case,
@@ -55,6 +53,9 @@ from .models import (
     Status,
     Urgency,
 )
+from louwei.committee.models import FloorLeader
+
+from . import data
 
 SEED = 20260910
 DAYS = 120  # how far back the first cases go

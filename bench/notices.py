@@ -1,7 +1,7 @@
 """Publication benchmark (the lead wires it into ``make bench``): build ``n`` enterprises quickly and
 publish one notice to all of them, measuring time, queries and peak Python memory.
 
-    from louwei.notices.benchmark import publish_to
+    from bench.notices import publish_to
     publish_to(10_000)  # {"n": 10000, "seconds": ..., "queries": ..., "peak_mib": ..., "deliveries": ...}
 
 Run it inside a test database or a throw-away one: it creates a building and n enterprises.
@@ -20,9 +20,8 @@ from django.utils import timezone
 from louwei import access
 from louwei.buildings.models import Building, Enterprise, Floor, Industry, Occupancy, PartyCommittee, Unit
 from louwei.core.validators import uscc_check_character
-
-from . import services
-from .models import Delivery
+from louwei.notices import services
+from louwei.notices.models import Delivery
 
 
 class _Counter:

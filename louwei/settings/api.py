@@ -1,9 +1,10 @@
 """Settings for the REST API, imported by louwei/settings/base.py.
 
-    from louwei.api.settings_snippet import API_INSTALLED_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS
+    from .api import API_INSTALLED_APPS, REST_FRAMEWORK, SPECTACULAR_SETTINGS
     INSTALLED_APPS += API_INSTALLED_APPS
 
-Kept here so the API's configuration lives next to the code it configures.
+Kept in the settings package (the kernel), which imports no app: the API's classes are named here
+as dotted strings, which Django and DRF import when they need them.
 """
 
 API_INSTALLED_APPS = ["rest_framework", "drf_spectacular", "drf_spectacular_sidecar"]
