@@ -1,7 +1,8 @@
 import pytest
 
-# Fixtures for every app's tests: Chromium for browser tests; make_building, person, shell_urls.
-pytest_plugins = ["louwei.testing.browser", "louwei.testing.fixtures"]
+# Fixtures for every app's tests: Chromium for browser tests; make_building, person, shell_urls; the
+# demo building loaded once per module (demo).
+pytest_plugins = ["louwei.testing.browser", "louwei.testing.fixtures", "louwei.testing.demo"]
 
 
 @pytest.fixture(autouse=True)
@@ -21,7 +22,9 @@ def _plain_static(settings):
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """PBKDF2 with production iterations makes each login in a test take ~0.3 s; tests need no strength."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    from louwei.testing.demo import PASSWORD_HASHERS  # imported here: pytest rewrites the plugin's asserts
+
+    settings.PASSWORD_HASHERS = PASSWORD_HASHERS
 
 
 @pytest.fixture(autouse=True)
@@ -35,22 +38,17 @@ def _fresh_calendar():
     workdays.forget()
 
 
-def _is_transactional(item) -> bool:
-    marker = item.get_closest_marker("django_db")
-    if marker is not None and marker.kwargs.get("transaction"):
-        return True
-    return bool({"transactional_db", "live_server"} & set(getattr(item, "fixturenames", ())))
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_teardown(item, nextitem):
     """A transactional test (live server, threads) ends by flushing every table, which also empties
     the data that migrations seed (the default case categories and deadline rules). Seed it again
     once the flush is done, so the tests that run after it in this process find what a migrated
     database holds, whatever order the tests run in."""
+    from louwei.testing.demo import is_transactional
+
     yield
     # After the last test the session's teardown has already dropped the test database.
-    if nextitem is None or not _is_transactional(item):
+    if nextitem is None or not is_transactional(item):
         return
     from importlib import import_module
 

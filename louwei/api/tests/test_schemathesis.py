@@ -14,7 +14,6 @@ import os
 
 import pytest
 import schemathesis
-from django.core.management import call_command
 from django.db import transaction
 from django.test.client import ClientHandler
 from hypothesis import HealthCheck, Phase, given, settings
@@ -45,19 +44,17 @@ def _wsgi(environ, start_response):
 
 
 @pytest.fixture(scope="module")
-def api(django_db_setup, django_db_blocker):
-    """The demo building, a token for every demo role, and the API's description loaded from itself."""
+def api(demo_loaded, django_db_blocker):
+    """The demo building (loaded once for the module, ``louwei.testing.demo``), a token for every demo
+    role, and the API's description loaded from itself. All of it is rolled back at the module's end."""
     with django_db_blocker.unblock():
-        with transaction.atomic():
-            call_command("load_demo", verbosity=0)
-            tokens = {hostile.ANONYMOUS: None}
-            for username in hostile.ROLES:
-                user = User.objects.get(username=username)
-                tokens[username] = create_token(actor=user, user=user, name="schemathesis").secret
-            schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _wsgi)
-            operations = [result.ok() for result in schema.get_all_operations()]
-            yield {"tokens": tokens, "operations": operations}
-            transaction.set_rollback(True)
+        tokens = {hostile.ANONYMOUS: None}
+        for username in hostile.ROLES:
+            user = User.objects.get(username=username)
+            tokens[username] = create_token(actor=user, user=user, name="schemathesis").secret
+        schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", _wsgi)
+        operations = [result.ok() for result in schema.get_all_operations()]
+    return {"tokens": tokens, "operations": operations}
 
 
 def _run(operation, token):

@@ -1,4 +1,5 @@
-"""The demo building's cases: every state of the loop, real timelines and figures, loaded once."""
+"""The demo building's cases: every state of the loop, real timelines and figures, loaded once for the
+module; what needs a database without the demo is in test_demo_empty.py."""
 
 from __future__ import annotations
 
@@ -6,13 +7,11 @@ import datetime
 from io import StringIO
 
 import pytest
-from django.core.exceptions import ImproperlyConfigured
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db.models import Sum
 from django.utils import timezone
 
 from louwei.accounts.models import User
-from louwei.buildings.models import Building
 from louwei.cases import deadlines
 from louwei.demo.cases import DAYS, HANDLERS, load_demo_cases
 from louwei.cases.models import (
@@ -33,19 +32,17 @@ from louwei.cases.models import (
     RatingSource,
     Status,
 )
-from louwei.demo.loader import load_demo
 from louwei.notifications.models import Message
-from louwei.testing.factories import BuildingFactory
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime.datetime(2026, 11, 27, 7, 20, tzinfo=datetime.UTC)  # a Friday afternoon in Jining (15:20)
 
 
-@pytest.fixture
-def demo():
-    load_demo(now=NOW)
-    return Building.objects.get(code="XCFZ-B")
+@pytest.fixture(scope="module")
+def demo_now():
+    """The shared demo (``louwei.testing.demo``, loaded once for this module) leads up to NOW."""
+    return NOW
 
 
 def test_the_demo_cases_cover_every_state_of_the_loop(demo):
@@ -160,10 +157,10 @@ def test_the_figures_are_built_and_add_up(demo):
     assert CaseFigure.objects.filter(building=demo, dimension=Dimension.HANDLER).count() >= 5
 
 
-def test_a_second_run_adds_nothing_and_the_same_seed_gives_the_same_cases(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True):  # as in a real run: notifications go out on commit
-        load_demo(now=NOW)
-    demo = Building.objects.get(code="XCFZ-B")
+def test_a_second_run_adds_nothing_and_the_same_seed_gives_the_same_cases(
+    demo, django_capture_on_commit_callbacks
+):
+    # The shared demo ran what its load left for the commit, as a real run does: notifications went out.
     # The notifications of finished cases are history (read); those of open ones wait for the demo logins.
     inbox = Message.objects.filter(channel="inbox", event__startswith="case.")
     assert inbox.filter(read_at__isnull=False).exists()
@@ -193,34 +190,3 @@ def test_a_second_run_adds_nothing_and_the_same_seed_gives_the_same_cases(django
     made = load_demo_cases(demo, demo.party_committee, now=NOW)
     assert made["cases"] == len(cases) and not made["handlers"] and not made["handler members"]
     assert content() == cases
-
-
-def test_the_demo_cases_refuse_the_production_settings(settings):
-    building = BuildingFactory()
-    settings.LOUWEI_PRODUCTION = True
-    with pytest.raises(ImproperlyConfigured):
-        load_demo_cases(building, building.party_committee)
-    with pytest.raises(CommandError, match="production"):
-        call_command("load_demo", verbosity=0)
-    assert not Case.objects.exists() and not Handler.objects.exists()
-
-
-def test_the_page_benchmark_fills_a_realistic_mix_and_measures_every_page(capsys):
-    """``python -m bench --only cases`` at a tiny size: the fill obeys the model's constraints, gives
-    the status mix, and every page answers its role (or says it is not built)."""
-    from bench import case_pages
-
-    world = case_pages.World(2)
-    case_pages.fill(world, 1, 1000)
-    cases = Case.objects.all()
-    assert cases.count() == 1000 and CaseEvent.objects.count() > 1000
-    assert set(cases.values_list("status", flat=True)) == set(Status.values)
-    assert 20 < cases.filter(status__in=["submitted", "referred", "accepted", "dispatched", "replied"]).count() < 100
-    assert cases.exclude(rating="").exists() and cases.filter(overdue_at__isnull=False).exists()
-    assert set(cases.values_list("building_id", flat=True)) == {b.pk for b in world.buildings}
-    assert CaseFigure.objects.filter(dimension=Dimension.BUILDING).aggregate(n=Sum("received"))["n"] == (
-        cases.exclude(status=Status.MERGED).count())
-    results = case_pages.measure_all(world, repeat=2)
-    assert len(results) == 12
-    assert all(r["status"] in (200, 501) for r in results.values()), results
-    assert "queue · floor leader" in capsys.readouterr().out

@@ -1,4 +1,7 @@
-"""``load_demo`` builds the article's building, and only once; ``demo_logins`` shows how to get in."""
+"""``load_demo`` builds the article's building, and only once; ``demo_logins`` shows how to get in.
+
+The demo is loaded once for this module (``louwei.testing.demo``); each test's writes are rolled back.
+What ``load_demo`` does to an empty database is in test_load_demo_empty.py."""
 
 from __future__ import annotations
 
@@ -14,20 +17,13 @@ from PIL import Image
 from louwei import access
 from louwei.access import Action
 from louwei.accounts.models import Role, RoleKind, User
-from louwei.buildings.models import Building, Enterprise, EnterpriseContact, Floor, Occupancy, PartyCommittee
+from louwei.buildings.models import Enterprise, EnterpriseContact, Floor, Occupancy, PartyCommittee
 from louwei.centre.models import FacilityKind, ServiceCentre
 from louwei.committee.models import AppointmentMethod, BuildingCommittee, FloorLeader, Term
 from louwei.core.validators import validate_mobile, validate_uscc
 from louwei.demo import data
-from louwei.testing.factories import BuildingFactory
 
 ARTICLE_INDUSTRIES = {"F", "E", "R", "N", "J", "I"}  # 商贸, 建筑, 传媒, 园林, 金融, 信息科技
-
-
-@pytest.fixture
-def demo(db):
-    call_command("load_demo", stdout=StringIO())
-    return Building.objects.get(code="XCFZ-B")
 
 
 def row_counts() -> dict[str, int]:
@@ -200,23 +196,6 @@ def test_load_demo_fills_in_what_is_missing_and_keeps_edits(demo):
     assert after == before
 
 
-@pytest.mark.django_db
-def test_if_empty_does_nothing_when_a_building_exists():
-    BuildingFactory(code="OTHER-1")
-    out = StringIO()
-    call_command("load_demo", "--if-empty", stdout=out)
-    assert list(Building.objects.values_list("code", flat=True)) == ["OTHER-1"]
-    assert not User.objects.exists()
-    assert "not loaded" in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_if_empty_loads_the_demo_into_an_empty_database():
-    call_command("load_demo", "--if-empty", stdout=StringIO())
-    assert Building.objects.filter(code="XCFZ-B").exists()
-    assert FloorLeader.objects.serving().count() == 20
-
-
 def test_the_generated_data_is_the_same_every_time():
     first = data.generate()
     data.generate.cache_clear()
@@ -245,20 +224,12 @@ def test_demo_logins_prints_each_login_with_its_password_and_first_page(demo):
 
 
 @pytest.mark.django_db
-def test_demo_logins_says_how_to_load_the_demo_when_it_is_missing():
-    out = StringIO()
-    call_command("demo_logins", stdout=out)
-    assert "load_demo" in out.getvalue()
-
-
-@pytest.mark.django_db
-def test_the_demo_has_notices_and_policies_some_unread_on_floor_5(django_capture_on_commit_callbacks):
+def test_the_demo_has_notices_and_policies_some_unread_on_floor_5(demo):
     from louwei.library.models import PolicyDocument
     from louwei.notices.models import Delivery, Notice, NoticeKind, NoticeStatus
     from louwei.notices.queries import unread_on_my_floors
 
-    with django_capture_on_commit_callbacks(execute=True):  # as in a real run: the library indexes on commit
-        call_command("load_demo", stdout=StringIO())
+    # The shared demo ran what its load left for the commit, as in a real run: the library indexed it.
     published = Notice.objects.filter(status=NoticeStatus.PUBLISHED)
     assert published.filter(kind=NoticeKind.NOTICE).exists() and published.filter(kind=NoticeKind.POLICY).exists()
     assert Delivery.objects.filter(first_read_at__isnull=False).exists()

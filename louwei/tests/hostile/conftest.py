@@ -1,6 +1,6 @@
 """The demo world the hostile walk runs in: the article's building, every demo login, a visitor's
 private link, and the addresses no link of the site leads to (:func:`seeds`). Loaded and walked once
-per test module, inside a transaction rolled back at the module's end."""
+per test module, inside the shared demo's transaction, rolled back at the module's end."""
 
 from __future__ import annotations
 
@@ -8,8 +8,6 @@ import logging
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
-from django.db import transaction
 from django.test import Client, override_settings
 
 from louwei.accounts.models import User
@@ -186,29 +184,27 @@ def seeds() -> dict[str, str]:
 
 
 @pytest.fixture(scope="module")
-def walked(django_db_setup, django_db_blocker, tmp_path_factory):
-    """The demo loaded, every role's client logged in, the site discovered (links, forms, seeds)."""
+def walked(demo_loaded, django_db_blocker):
+    """The demo loaded (once for the module, ``louwei.testing.demo``), every role's client logged in,
+    the site discovered (links, forms, seeds). All of it is rolled back at the module's end."""
     middleware = ["louwei.testing.hostile.RecordingMiddleware", *settings.MIDDLEWARE]
-    media = tmp_path_factory.mktemp("media")
+    media = demo_loaded.media_root
     # Thousands of refusals (400, 403, 404) would each log a warning; a 500 fails the walk itself.
     request_log = logging.getLogger("django.request")
     level = request_log.level
     request_log.setLevel(logging.CRITICAL)
     with django_db_blocker.unblock(), override_settings(MIDDLEWARE=middleware, MEDIA_ROOT=media):
-        with transaction.atomic():
-            call_command("load_demo", verbosity=0)
-            _files_to_serve()
-            clients = {hostile.ANONYMOUS: Client()}
-            for username in hostile.ROLES:
-                client = Client()
-                client.force_login(User.objects.get(username=username))
-                clients[username] = client
-            walk = hostile.Walk(clients, seeds())
-            walk.media_root = media
-            walk.discover()
-            walk.failures_of_discovery = list(walk.failures)
-            yield walk
-            transaction.set_rollback(True)
+        _files_to_serve()
+        clients = {hostile.ANONYMOUS: Client()}
+        for username in hostile.ROLES:
+            client = Client()
+            client.force_login(User.objects.get(username=username))
+            clients[username] = client
+        walk = hostile.Walk(clients, seeds())
+        walk.media_root = media
+        walk.discover()
+        walk.failures_of_discovery = list(walk.failures)
+        yield walk
     request_log.setLevel(level)
 
 
