@@ -3,7 +3,7 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from louwei.home import shell
+from louwei.core import shell
 
 shell.entry("login", _("Log in"), icon="login", order=5, public=True,
             url=lambda person: None if person.authenticated else reverse("accounts:login"))

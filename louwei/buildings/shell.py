@@ -1,11 +1,12 @@
-"""What the building registry adds to the shell: the building list, one's building and its
-enterprises, and one's own enterprise."""
+"""What the building registry adds to the shell's navigation: the building list, one's building
+and its enterprises, and one's own enterprise. (The home's building panels count floor leaders:
+they are the committee's, in ``louwei.committee.shell``.)"""
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from louwei.access import Action
-from louwei.home import shell
+from louwei.core import shell
 
 
 def _staff(person):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from louwei import access
 from louwei.access import Action
-from louwei.home import shell
+from louwei.core import shell
 
 
 def _holidays_url(person):
@@ -14,3 +14,14 @@ def _holidays_url(person):
 
 
 shell.entry("holidays", _("Holidays"), icon="calendar", order=130, url=_holidays_url)
+
+
+def _calendar_panel(person):
+    """The official calendar's warning, first, while a year its keepers must enter is missing."""
+    from .queries import missing_for
+
+    years = missing_for(person.user)
+    return shell.Shown({"years": years}, urgency=shell.ALERT) if years else None
+
+
+shell.panel("calendar-missing", "includes/calendar_missing.html", order=0, context=_calendar_panel)

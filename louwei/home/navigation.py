@@ -1,5 +1,5 @@
 """The shell's navigation: the entries every app registers in its ``shell`` module (see
-``louwei.home.shell``), asked for this person and put in order, in the side navigation (desktop),
+``louwei.core.shell``), asked for this person and put in order, in the side navigation (desktop),
 the phone menu and the bottom tab bar. The home names no feature.
 
 Built lazily: a page that never shows the navigation (an htmx fragment) costs no query.
@@ -10,7 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 
-from . import shell
+from louwei.core import shell
+
+from .person import Person
 
 MAX_TABS = 4
 
@@ -29,7 +31,7 @@ class Navigation:
 
     def __init__(self, request):
         self.request = request
-        self.person = shell.Person.of(request)
+        self.person = Person.of(request)
         self.path = self.person.path
 
     @property

@@ -3,6 +3,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from louwei.home import shell
+from louwei.core import shell
 
 shell.entry("library", _("Policy library"), icon="search", order=140, url=lambda person: reverse("library:index"))

@@ -3,6 +3,6 @@
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from louwei.home import shell
+from louwei.core import shell
 
 shell.entry("inbox", _("Inbox"), icon="inbox", order=150, url=lambda person: reverse("notifications:inbox"))
