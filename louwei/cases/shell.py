@@ -96,6 +96,6 @@ def _my_cases_panel(person):
 
 shell.panel("case-queues", "cases/shell/_queues.html", order=10, context=_queues_panel,
             styles=("louwei/cases.css",))
-shell.panel("my-cases", "cases/shell/_mine.html", order=17, context=_my_cases_panel,
+shell.panel("my-cases", "cases/shell/_mine.html", order=14, context=_my_cases_panel,
             styles=("louwei/cases.css",))
 shell.panel("case-figures", "cases/shell/_figures.html", order=20, context=_figures_panel)

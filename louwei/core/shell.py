@@ -15,8 +15,8 @@ An entry's ``url(person)`` returns its address for this person, or None to leave
 when the app has nothing for this person. Both ask ``louwei.access`` what the person may do: the
 shell knows no feature and decides no permission. The person (``louwei.home.person.Person``) is
 the person's roles and places, read once per request. The home orders the panels: most urgent first
-(``ALERT``, then ``WAITING`` work, then ``NEWS``), within a level the one whose ``when`` comes first
-(the soonest deadline, the oldest unread), then by ``order``.
+(``ALERT``, then ``WAITING`` work, then ``NEWS``), within a level the one whose ``when`` (the
+deadline of its most urgent item) comes first, those without a deadline after, then by ``order``.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ class Shown:
 
     context: dict
     urgency: int = INFO
-    when: datetime.datetime | None = None
+    when: datetime.datetime | None = None  # the deadline of its most urgent item, if it has one
 
 
 @dataclass(frozen=True)

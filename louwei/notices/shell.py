@@ -51,9 +51,8 @@ def _unread_on_floors_panel(person):
         .annotate(unread=Count("enterprise_id", distinct=True))
         .order_by("-notice__published_at", "-notice_id")[:SHOWN]
     )
-    published = [row["notice__published_at"] for row in rows if row["notice__published_at"]]
-    return shell.Shown({"rows": rows}, urgency=shell.WAITING if rows else shell.INFO,
-                       when=min(published) if published else None)
+    # Waiting work with no deadline: after the cases that have one.
+    return shell.Shown({"rows": rows}, urgency=shell.WAITING if rows else shell.INFO)
 
 
 def _our_notices_panel(person):
@@ -69,9 +68,7 @@ def _our_notices_panel(person):
     ).annotate(is_read=Exists(Read.objects.filter(delivery__notice=OuterRef("pk"), user=user)))
     shown = list(notices.order_by("is_read", NEWEST, "-pk").only("pk", "title", "kind", "published_at")[:SHOWN])
     unread = notices.filter(is_read=False).count() if any(not n.is_read for n in shown) else 0
-    newest = [n.published_at for n in shown if not n.is_read and n.published_at]
-    return shell.Shown({"notices": shown, "unread": unread}, urgency=shell.NEWS if unread else shell.INFO,
-                       when=min(newest) if newest else None)
+    return shell.Shown({"notices": shown, "unread": unread}, urgency=shell.NEWS if unread else shell.INFO)
 
 
 shell.panel("unread-on-my-floors", "notices/shell/_unread_on_floors.html", order=15,
