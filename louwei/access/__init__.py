@@ -278,8 +278,31 @@ def can_nationwide(user, action: str) -> bool:
     the official working-day calendar)? Superusers, and roles with a district scope that grant it."""
     if action not in A.NATIONWIDE:
         raise ValueError(f"{action!r} is not a nationwide action")
+    return district_wide(user, action)
+
+
+def anywhere(user, action: str) -> bool:
+    """May ``user`` do ``action`` somewhere (on at least a district, building, floor or enterprise)?
+    The question a page's link asks before it is shown; no query (the roles are read once)."""
+    return not scope(user, action).is_empty()
+
+
+def district_wide(user, action: str) -> bool:
+    """May ``user`` do ``action`` in a whole district (a role with a district scope), or everywhere
+    (a superuser)? No query."""
     s = scope(user, action)
     return s.everything or bool(s.party_committees)
+
+
+def granting_roles(user, action: str) -> list[Role]:
+    """The person's active roles that grant ``action``, in their order: each reaches one district,
+    building, floor or enterprise (``party_committee``, ``building_id``, ``floor``, ``enterprise_id``).
+    For the shell, which names a person's places without asking what kind each role is. No query."""
+    if action not in A.ALL:
+        raise ValueError(f"unknown action {action!r}")
+    if user is None or user is SYSTEM or not getattr(user, "is_active", False):
+        return []
+    return [role for role in active_roles(user) if action in GRANTS[role.kind]]
 
 
 def require_nationwide(user, action: str) -> None:

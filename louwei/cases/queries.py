@@ -118,6 +118,7 @@ class Section:
     total: int
     help: str = ""
     capped: bool = False  # there are more than ``total`` (counting stopped at COUNT_CAP)
+    parts: list = field(default_factory=list)  # (key, title, count) of what it holds, on the landing page
 
     @property
     def more(self) -> int:
@@ -479,7 +480,22 @@ def landing_queues(user, *, size=LANDING_SIZE) -> list[Section]:
         sections.append(_section("leader", _("New cases on my floors"), leader_new(user), ("respond_by",), size=size))
     if my_handler_ids(user):
         sections.append(_section("handler", _("Assigned to us"), handler_assigned(user), ("due_at",), size=size))
-    if triage_scope(user) is not None:
-        title = _("Escalated to the district") if triages_districts(user) else _("Triage")
-        sections.append(_section("triage", title, triage_waiting(user), ("due_at",), size=size))
+    scope = triage_scope(user)
+    if scope is not None and triages_districts(user):
+        sections.append(_section("triage", _("Escalated to the district"), triage_waiting(user), ("due_at",),
+                                 size=size))
+    elif scope is not None:
+        # A building's triage says what it holds (passed on by floor leaders, to accept, to verify),
+        # counted with the total in one aggregate, as the triage tab counts its sections.
+        now = timezone.now()
+        conditions = _triage_conditions(now)
+        waiting = Q()
+        for condition in conditions.values():
+            waiting |= condition
+        counts = _counts(Case.objects.filter(scope, status__in=OPEN_STATUSES), {**conditions, "waiting": waiting})
+        section = _section("triage", _("Triage"), triage_waiting(user, now), ("due_at",), size=size,
+                           total=counts["waiting"])
+        section.parts = [(key, str(title), counts[key]) for key, title, _help, _order in TRIAGE_SECTIONS
+                         if counts[key]]
+        sections.append(section)
     return sections

@@ -2,6 +2,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -10,6 +11,7 @@ from louwei.access import Action
 from louwei.core import health as health_checks
 
 from . import queries
+from .person import Home, Person, home_panels
 
 
 @require_GET
@@ -19,7 +21,10 @@ def index(request):
     if not request.user.is_authenticated:
         page = Paginator(queries.public_buildings(), queries.BUILDINGS_PER_PAGE).get_page(page_number)
         return render(request, "home/landing.html", {"page": page})
-    return render(request, "home/home.html", {"landing": queries.landing(request.user, page_number)})
+    home = Home(home_panels(Person.of(request)))
+    for shown in home.panels:
+        shown.html = render_to_string(shown.panel.template, shown.shown.context, request=request)
+    return render(request, "home/home.html", {"home": home})
 
 
 @never_cache

@@ -28,6 +28,13 @@ CASE_FIGURES = 1  # a floor leader's or handler's own rates, read from the maint
 # District staff are warned while the official calendar misses a year: its version, read at most
 # once every LOUWEI_CALENDAR_CHECK_SECONDS per process (here the first request of the test).
 CALENDAR = 1
+# The apps' home panels (louwei.core.shell): the service centre of the person's buildings (one query
+# for anyone with a building), a floor leader's unread notices on her floors (one aggregate), and an
+# enterprise's people's notices (the list, and the number unread when some are), their latest cases
+# and whether "Raise a request" leads anywhere.
+CENTRE = 1
+FLOOR_NOTICES = 1
+ENTERPRISE_PANELS = 4
 
 pytestmark = [pytest.mark.django_db]
 
@@ -136,7 +143,7 @@ def test_building_staff_home_has_constant_queries(client, make_building, person,
     for floors in (1, 12):
         building = make_building(floors=floors, per_floor=3, leaders=floors // 2)
         client.force_login(person(RoleKind.COMMITTEE_SECRETARY, building))
-        with django_assert_max_num_queries(5 + INBOX_BADGE + CASE_QUEUES):
+        with django_assert_max_num_queries(5 + INBOX_BADGE + CASE_QUEUES + CENTRE):
             assert client.get("/").status_code == 200
 
 
@@ -195,7 +202,7 @@ def test_floor_leader_home_has_constant_queries(client, make_building, django_as
         for floor in building.floors.all()[1:]:
             grant(leader.user, RoleKind.FLOOR_LEADER, floor)
         client.force_login(leader.user)
-        with django_assert_max_num_queries(6 + INBOX_BADGE + CASE_QUEUES + CASE_FIGURES):
+        with django_assert_max_num_queries(6 + INBOX_BADGE + CASE_QUEUES + CASE_FIGURES + FLOOR_NOTICES + CENTRE):
             response = client.get("/")
         assert response.content.decode().count('class="list-item" href="/enterprises/') == 3 * per_floor + 1
 
@@ -243,7 +250,7 @@ def test_enterprise_home_has_constant_queries(client, make_building, person, dja
         for floor in building.floors.all()[1:]:
             Occupancy.objects.create(enterprise=enterprise, unit=floor.units.first(), started_on=timezone.localdate())
         client.force_login(person(RoleKind.ENTERPRISE_CONTACT, enterprise))
-        with django_assert_max_num_queries(7 + INBOX_BADGE + CASE_QUEUES):
+        with django_assert_max_num_queries(7 + INBOX_BADGE + CASE_QUEUES + ENTERPRISE_PANELS + CENTRE):
             response = client.get("/")
         assert response.content.decode().count('href="tel:') == floors
 
