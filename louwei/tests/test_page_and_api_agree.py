@@ -9,12 +9,13 @@ import logging
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from rest_framework.test import APIClient
 
 from louwei.accounts.models import User
 from louwei.testing import hostile
+from louwei.testing.demo import analyse
 
 SAMPLE = 6  # objects of each kind per role
 
@@ -33,6 +34,7 @@ def demo(django_db_setup, django_db_blocker):
     request_log.setLevel(logging.CRITICAL)  # the refusals are what is compared
     with django_db_blocker.unblock(), transaction.atomic():
         call_command("load_demo", verbosity=0)
+        analyse(connection)
         secretary = User.objects.get(username="secretary")
         cases = []
         for floor in ("XCFZ-B-05", "XCFZ-B-06", "XCFZ-B-12"):
