@@ -57,3 +57,13 @@ def pytest_runtest_teardown(item, nextitem):
 
     with item.config.stash[blocking_manager_key].unblock():
         import_module("louwei.cases.migrations.0002_default_categories").seed(apps, None)
+
+
+# The longest files first: pytest-xdist's --dist loadfile hands files to the workers in collection
+# order, so the hostile walk and Schemathesis (minutes each on PostgreSQL), collected last, would
+# otherwise start last and leave one worker running them alone at the end of the run.
+SLOW_FILES = ("louwei/tests/hostile/", "louwei/api/tests/test_schemathesis.py")
+
+
+def pytest_collection_modifyitems(items):
+    items.sort(key=lambda item: not item.nodeid.startswith(SLOW_FILES))
